@@ -1,0 +1,82 @@
+package verifier
+
+import "time"
+
+// Status is where a verification stands.
+type Status string
+
+// The statuses of a verification. Only StatusPending can change.
+const (
+	StatusPending     Status = "pending"
+	StatusApproved    Status = "approved"
+	StatusCanceled    Status = "canceled"
+	StatusExpired     Status = "expired"
+	StatusMaxAttempts Status = "max_attempts_reached"
+)
+
+// Verification is one attempt to prove control of a phone number. It holds
+// no code and no secret: the code is derived from ID, Phone, the origins
+// and Sends with the master key named by KeyID.
+type Verification struct {
+	ID             string // 128 random bits, base64url without padding (22 characters)
+	AppID          string
+	KeyID          string // id of the master key the code is derived with
+	Phone          string // E.164
+	PhoneKey       string // keyed hash of Phone, the rate-limit and lookup key
+	Origin         string // https://www.example.com
+	EmbeddedOrigin string // optional iframe origin
+	CreatedAt      time.Time
+	ExpiresAt      time.Time // of the current code
+	ResendAfter    time.Time
+	// Sends counts messages sent; the current code is derived with counter Sends.
+	Sends int
+	// Attempts counts checks reserved so far, right or wrong.
+	Attempts int
+	// MaxAttempts and MaxSends are the app's limits, fixed at creation.
+	MaxAttempts int
+	MaxSends    int
+	// Lifetime is how long each code lives; Cooldown the wait before the
+	// first resend, doubling with each send.
+	Lifetime time.Duration
+	Cooldown time.Duration
+	// Stored is the stored status: pending, approved or canceled. Use
+	// StatusAt for what clients see.
+	Stored Status
+	// DeliveryError is the reason the last send failed, or "".
+	DeliveryError string
+}
+
+// StatusAt is the status as of now: a pending verification whose code has
+// expired is expired, one with no attempts left is max_attempts_reached.
+// Stores use the same rule, so it is never written back.
+func (v *Verification) StatusAt(now time.Time) Status {
+	if v.Stored != StatusPending {
+		return v.Stored
+	}
+	if v.Attempts >= v.MaxAttempts {
+		return StatusMaxAttempts
+	}
+	if !now.Before(v.ExpiresAt) {
+		return StatusExpired
+	}
+	return StatusPending
+}
+
+// AttemptsLeft is how many more checks the verification accepts.
+func (v *Verification) AttemptsLeft() int {
+	if n := v.MaxAttempts - v.Attempts; n > 0 {
+		return n
+	}
+	return 0
+}
+
+// NextResendAfter is when a resend is allowed after send number sends
+// (1-based) made at sentAt: the cooldown, doubled for every send after the
+// first.
+func (v *Verification) NextResendAfter(sentAt time.Time, sends int) time.Time {
+	d := v.Cooldown
+	for i := 1; i < sends && d < 24*time.Hour; i++ {
+		d *= 2
+	}
+	return sentAt.Add(d)
+}
