@@ -1,0 +1,104 @@
+package sms
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/webotp/webotp/verifier"
+)
+
+var _ verifier.Sender = (*Outbox)(nil)
+
+// OutboxMessage is one message kept by an Outbox, in the JSON shape of
+// GET /dev/outbox.
+type OutboxMessage struct {
+	To             string    `json:"to"`
+	Body           string    `json:"body"`
+	VerificationID string    `json:"verification_id"`
+	SentAt         time.Time `json:"sent_at"`
+}
+
+// DefaultOutboxSize is the number of messages an Outbox keeps when asked
+// for zero.
+const DefaultOutboxSize = 100
+
+// Outbox keeps the last messages sent, for the development inbox and the
+// client's dev emulation. It holds codes: use it in development mode only.
+// It is safe for concurrent use.
+type Outbox struct {
+	now func() time.Time
+
+	mu      sync.Mutex
+	ring    []OutboxMessage
+	next    int // index the next message goes to
+	count   int // messages held, at most len(ring)
+	sent    uint64
+	changed chan struct{} // closed and replaced at every Send
+}
+
+// NewOutbox returns an Outbox keeping the last size messages (0 means
+// DefaultOutboxSize), stamped with now (nil means time.Now).
+func NewOutbox(size int, now func() time.Time) *Outbox {
+	if size <= 0 {
+		size = DefaultOutboxSize
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Outbox{now: now, ring: make([]OutboxMessage, size), changed: make(chan struct{})}
+}
+
+// Send keeps m, dropping the oldest message when the outbox is full, and
+// wakes every Wait.
+func (o *Outbox) Send(_ context.Context, m verifier.Message) error {
+	msg := OutboxMessage{To: m.To, Body: m.Body, VerificationID: m.VerificationID, SentAt: o.now().UTC()}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ring[o.next] = msg
+	o.next = (o.next + 1) % len(o.ring)
+	if o.count < len(o.ring) {
+		o.count++
+	}
+	o.sent++
+	close(o.changed)
+	o.changed = make(chan struct{})
+	return nil
+}
+
+// Messages returns the messages kept, newest first.
+func (o *Outbox) Messages() []OutboxMessage {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]OutboxMessage, 0, o.count)
+	for i := 1; i <= o.count; i++ {
+		out = append(out, o.ring[(o.next-i+len(o.ring))%len(o.ring)])
+	}
+	return out
+}
+
+// Sent returns how many messages were ever sent through the outbox; it is
+// the version a poller passes to Wait.
+func (o *Outbox) Sent() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sent
+}
+
+// Wait blocks until more than seen messages have been sent, or ctx ends,
+// and returns Sent. Long-polling pages call it with the last Sent they saw.
+func (o *Outbox) Wait(ctx context.Context, seen uint64) (uint64, error) {
+	for {
+		o.mu.Lock()
+		sent, changed := o.sent, o.changed
+		o.mu.Unlock()
+		if sent > seen {
+			return sent, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return sent, ctx.Err()
+		}
+	}
+}
