@@ -1,0 +1,118 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math"
+	"strconv"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/webotp/webotp/verifier"
+)
+
+// Codes of errors that only HTTP has; the domain's are in package verifier.
+const (
+	codePayloadTooLarge  verifier.Code = "payload_too_large"
+	codeMethodNotAllowed verifier.Code = "method_not_allowed"
+	codeHeadersTooLarge  verifier.Code = "headers_too_large"
+	codeRequestTimeout   verifier.Code = "request_timeout"
+)
+
+var (
+	errPayloadTooLarge  = &verifier.Error{Code: codePayloadTooLarge, Message: "The request body is larger than 16 KiB."}
+	errMethodNotAllowed = &verifier.Error{Code: codeMethodNotAllowed, Message: "This method is not allowed on this path."}
+	errHeadersTooLarge  = &verifier.Error{Code: codeHeadersTooLarge, Message: "The request headers are too large."}
+	errRequestTimeout   = &verifier.Error{Code: codeRequestTimeout, Message: "The request was not received in time."}
+	errUnauthorized     = &verifier.Error{Code: verifier.CodeUnauthorized, Message: "A valid API key is required: Authorization: Bearer <key>."}
+)
+
+// httpStatus is the one table from error codes to HTTP statuses.
+func httpStatus(c verifier.Code) int {
+	switch c {
+	case verifier.CodeInvalidJSON, verifier.CodeInvalidRequest, verifier.CodeInvalidPhone,
+		verifier.CodeInvalidOrigin, verifier.CodeInvalidCode:
+		return fasthttp.StatusBadRequest
+	case verifier.CodeUnauthorized:
+		return fasthttp.StatusUnauthorized
+	case verifier.CodeOriginNotAllowed, verifier.CodeCountryNotAllowed, verifier.CodeNumberTypeNotAllowed:
+		return fasthttp.StatusForbidden
+	case verifier.CodeNotFound:
+		return fasthttp.StatusNotFound
+	case codeMethodNotAllowed:
+		return fasthttp.StatusMethodNotAllowed
+	case codeRequestTimeout:
+		return fasthttp.StatusRequestTimeout
+	case verifier.CodeNotPending:
+		return fasthttp.StatusConflict
+	case codePayloadTooLarge:
+		return fasthttp.StatusRequestEntityTooLarge
+	case verifier.CodeRateLimited:
+		return fasthttp.StatusTooManyRequests
+	case codeHeadersTooLarge:
+		return fasthttp.StatusRequestHeaderFieldsTooLarge
+	case verifier.CodeDeliveryFailed:
+		return fasthttp.StatusBadGateway
+	case verifier.CodeStoreUnavailable:
+		return fasthttp.StatusServiceUnavailable
+	default:
+		return fasthttp.StatusInternalServerError
+	}
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code       verifier.Code   `json:"code"`
+	Message    string          `json:"message"`
+	Status     verifier.Status `json:"status,omitempty"`
+	RetryAfter int             `json:"retry_after,omitempty"`
+}
+
+// writeError answers err as the API's JSON error. An error that is not a
+// *verifier.Error, or is internal, is logged with its cause and reaches the
+// client as a bare "internal"; store and delivery failures are logged too.
+func writeError(ctx *fasthttp.RequestCtx, log *slog.Logger, err error) {
+	var e *verifier.Error
+	if !errors.As(err, &e) {
+		e = &verifier.Error{Code: verifier.CodeInternal, Err: err}
+	}
+	status := httpStatus(e.Code)
+	d := errorDetail{Code: e.Code, Message: e.Message}
+	switch {
+	case status == fasthttp.StatusInternalServerError:
+		log.Error("internal error", "route", routeOf(ctx), "err", err)
+		d = errorDetail{Code: verifier.CodeInternal, Message: "Internal error."}
+	case status >= 500:
+		log.Warn("request failed", "route", routeOf(ctx), "code", string(e.Code), "err", err)
+	}
+	if d.Message == "" {
+		d.Message = "The request failed."
+	}
+	if e.Code == verifier.CodeNotPending {
+		d.Status = e.Status
+	}
+	if e.Code == verifier.CodeRateLimited {
+		d.RetryAfter = int(math.Ceil(e.RetryAfter.Seconds()))
+		if d.RetryAfter < 1 {
+			d.RetryAfter = 1
+		}
+		ctx.Response.Header.Set(fasthttp.HeaderRetryAfter, strconv.Itoa(d.RetryAfter))
+	}
+	writeJSON(ctx, status, errorBody{Error: d})
+}
+
+// writeJSON answers v as JSON with status.
+func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil { // only our own types are marshaled: a bug
+		status, b = fasthttp.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"Internal error."}}`)
+	}
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
+	ctx.SetBody(b)
+}
