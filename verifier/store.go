@@ -23,6 +23,35 @@ type Limit struct {
 // RateLimited, StoreUnavailable.
 //
 // storetest.Run is the contract: every implementation must pass it.
+//
+// Time. Every decision is made with the time the caller passes (the now
+// argument, and v.CreatedAt for Create), never with the store's own clock,
+// so instances agree and tests are exact. Wall-clock expiry (Redis PEXPIRE,
+// memstore's sweeper) is garbage collection only: a verification's record
+// is kept at least until ExpiresAt+Retention and a counter until its window
+// ends, both computed from the passed time. storetest therefore passes times
+// close to the wall clock (its base is time.Now rounded to the second) and
+// moves them forward, never back, by at most a few hours.
+//
+// Precision. Stores keep times and durations to the millisecond; Service
+// truncates its clock to milliseconds, so what it stores is what it reads.
+// Times come back in UTC.
+//
+// Identifiers. IDs are 22-character base64url strings without padding
+// (128 bits), as Service makes them; a Store may refuse any other id at
+// Create and answer ErrNotFound for it elsewhere. Create of an id that
+// exists is an error and changes nothing.
+//
+// Limits. A Limit is a fixed window that opens with the first event
+// counted at time t and ends at t+Window; a counter whose window has ended
+// is empty. RetryAfter is the time from the passed time to the end of the
+// first full limit's window. A refusal counts nothing against any limit.
+// A refund takes one event back from a counter whose window is still open
+// and never goes below zero.
+//
+// Contexts. A method called with a done context returns an error that
+// wraps ctx.Err() (errors.Is(err, context.Canceled) holds) and changes
+// nothing.
 type Store interface {
 	// Create stores v if each limit has room, counting one event against
 	// each, and records v as the newest verification of (v.AppID,
@@ -42,7 +71,9 @@ type Store interface {
 	// below MaxSends, now not before ResendAfter, and room in each limit.
 	// It then increments Sends and each limit, sets ExpiresAt to
 	// now+Lifetime, ResendAfter to NextResendAfter(now, Sends) and clears
-	// DeliveryError. Errors: ErrNotFound, NotPending(status), RateLimited.
+	// DeliveryError. Errors: ErrNotFound, NotPending(status), RateLimited
+	// (cooldown running: until ResendAfter; MaxSends reached: until
+	// ExpiresAt; a limit full: until its window ends).
 	Resend(ctx context.Context, id string, now time.Time, limits []Limit) (*Verification, error)
 
 	// ReserveCheck counts one attempt before the code is compared: it
@@ -64,7 +95,8 @@ type Store interface {
 	Cancel(ctx context.Context, id string, now time.Time) (*Verification, error)
 
 	// SetDeliveryError records why send number sends failed ("" for
-	// success). It changes nothing if Sends has moved on.
+	// success). It changes nothing if Sends has moved on. Errors:
+	// ErrNotFound.
 	SetDeliveryError(ctx context.Context, id string, sends int, reason string) error
 
 	// Ping reports whether the store is reachable (for /readyz).

@@ -1,0 +1,520 @@
+package memstore
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/webotp/webotp/verifier"
+)
+
+// Options configure a Store. The zero value means the defaults.
+type Options struct {
+	// Shards is the number of independently locked shards, rounded up to
+	// a power of two (default 64).
+	Shards int
+	// MaxEntries bounds the verifications kept (default 5,000,000);
+	// beyond it Create answers store_unavailable.
+	MaxEntries int
+	// SweepInterval is how often the background sweeper runs (default one
+	// minute); negative starts none (call Sweep yourself).
+	SweepInterval time.Duration
+	// Now is the sweeper's clock (default time.Now).
+	Now func() time.Time
+}
+
+// Defaults of Options.
+const (
+	DefaultShards        = 64
+	DefaultMaxEntries    = 5_000_000
+	DefaultSweepInterval = time.Minute
+)
+
+// Store is a verifier.Store in memory. It is safe for concurrent use.
+type Store struct {
+	shards     []shard
+	mask       uint64
+	seeds      [2]maphash.Seed
+	entries    atomic.Int64
+	maxEntries int64
+
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+var _ verifier.Store = (*Store)(nil)
+
+type shard struct {
+	mu       sync.Mutex
+	recs     map[[16]byte]*record
+	newest   map[newestKey][16]byte
+	long     map[string][16]byte // newest, for phone keys that do not pack
+	counters map[counterKey]counter
+	names    interner
+	_        [64]byte // keeps neighbouring shards' locks off one cache line
+}
+
+// newestKey names the newest verification of a phone key in an app; app
+// is an index into the shard's interner.
+type newestKey struct {
+	app      uint32
+	phoneKey [16]byte
+}
+
+// counterKey is a limit key hashed to 128 bits with the store's random
+// seeds: collisions are out of reach and keys need no memory of their own.
+type counterKey [2]uint64
+
+// counter is one fixed window: n events until end (Unix ms).
+type counter struct {
+	n   int64
+	end int64
+}
+
+// New returns an empty Store and starts its sweeper unless
+// opts.SweepInterval is negative. Close stops the sweeper.
+func New(opts Options) *Store {
+	n := opts.Shards
+	if n <= 0 {
+		n = DefaultShards
+	}
+	size := 1
+	for size < n {
+		size *= 2
+	}
+	s := &Store{
+		shards:     make([]shard, size),
+		mask:       uint64(size - 1),
+		seeds:      [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		maxEntries: int64(opts.MaxEntries),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	if s.maxEntries <= 0 {
+		s.maxEntries = DefaultMaxEntries
+	}
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.recs = make(map[[16]byte]*record)
+		sh.newest = make(map[newestKey][16]byte)
+		sh.long = make(map[string][16]byte)
+		sh.counters = make(map[counterKey]counter)
+	}
+	interval := opts.SweepInterval
+	if interval == 0 {
+		interval = DefaultSweepInterval
+	}
+	if interval < 0 {
+		close(s.done)
+		return s
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	go s.sweeper(interval, now)
+	return s
+}
+
+func (s *Store) sweeper(interval time.Duration, now func() time.Time) {
+	defer close(s.done)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-tick.C:
+			s.Sweep(now())
+		}
+	}
+}
+
+// Close stops the background sweeper and waits for it. The Store stays
+// usable. Close is idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.stop) })
+	<-s.done
+	return nil
+}
+
+// Len returns the number of verifications kept.
+func (s *Store) Len() int { return int(s.entries.Load()) }
+
+// Sweep removes the records whose code expired more than
+// verifier.Retention before now and the counters whose window ended.
+func (s *Store) Sweep(now time.Time) {
+	t := unixMilli(now)
+	horizon := t - verifier.Retention.Milliseconds()
+	type gone struct {
+		id       [16]byte
+		app      string
+		phoneKey string
+	}
+	var removed []gone
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for id, r := range sh.recs {
+			if r.expires <= horizon {
+				removed = append(removed, gone{id, sh.names.name(r.app), r.phoneKeyString()})
+				delete(sh.recs, id)
+				s.entries.Add(-1)
+			}
+		}
+		for k, c := range sh.counters {
+			if c.end <= t {
+				delete(sh.counters, k)
+			}
+		}
+		sh.mu.Unlock()
+		for _, g := range removed {
+			s.dropNewest(g.app, g.phoneKey, g.id)
+		}
+		removed = removed[:0]
+	}
+}
+
+// dropNewest forgets the newest entry of (app, phoneKey) if it still
+// names id.
+func (s *Store) dropNewest(app, phoneKey string, id [16]byte) {
+	sh := &s.shards[s.newestShard(phoneKey)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if pk, ok := parseID(phoneKey); ok {
+		a, ok := sh.names.lookup(app)
+		if !ok {
+			return
+		}
+		k := newestKey{a, pk}
+		if sh.newest[k] == id {
+			delete(sh.newest, k)
+		}
+		return
+	}
+	k := app + "\x00" + phoneKey
+	if sh.long[k] == id {
+		delete(sh.long, k)
+	}
+}
+
+func (s *Store) idShard(id [16]byte) int {
+	return int(binary.LittleEndian.Uint64(id[:8]) & s.mask)
+}
+
+func (s *Store) newestShard(phoneKey string) int {
+	return int(maphash.String(s.seeds[0], phoneKey) & s.mask)
+}
+
+func (s *Store) counterKey(key string) counterKey {
+	return counterKey{maphash.String(s.seeds[0], key), maphash.String(s.seeds[1], key)}
+}
+
+func (s *Store) counterShard(k counterKey) int { return int(k[0] & s.mask) }
+
+// locked is a set of shards held in ascending order.
+type locked struct {
+	s   *Store
+	idx []int
+	buf [8]int
+}
+
+// lock locks the shards of idx plus those of the limits' counters and
+// returns the limits' counter keys in keys.
+func (s *Store) lock(l *locked, limits []verifier.Limit, keys []counterKey, idx ...int) {
+	l.s = s
+	l.idx = append(l.buf[:0], idx...)
+	for i, lim := range limits {
+		keys[i] = s.counterKey(lim.Key)
+		l.idx = append(l.idx, s.counterShard(keys[i]))
+	}
+	slices.Sort(l.idx)
+	l.idx = slices.Compact(l.idx)
+	for _, i := range l.idx {
+		s.shards[i].mu.Lock()
+	}
+}
+
+func (l *locked) unlock() {
+	for _, i := range slices.Backward(l.idx) {
+		l.s.shards[i].mu.Unlock()
+	}
+}
+
+// counterKeys returns room for the counter keys of limits.
+func counterKeys(limits []verifier.Limit, buf *[4]counterKey) []counterKey {
+	if len(limits) <= len(buf) {
+		return buf[:len(limits)]
+	}
+	return make([]counterKey, len(limits))
+}
+
+// full returns the first limit without room at now and the time until its
+// window ends. The caller holds the counters' shards.
+func (s *Store) full(limits []verifier.Limit, keys []counterKey, now int64) (time.Duration, bool) {
+	for i, lim := range limits {
+		c := s.shards[s.counterShard(keys[i])].counters[keys[i]]
+		if c.end <= now {
+			c = counter{}
+		}
+		if c.n >= int64(lim.Max) {
+			return time.Duration(c.end-now) * time.Millisecond, true
+		}
+	}
+	return 0, false
+}
+
+// count adds one event to each limit. The caller holds the counters' shards.
+func (s *Store) count(limits []verifier.Limit, keys []counterKey, now int64) {
+	for i, lim := range limits {
+		m := s.shards[s.counterShard(keys[i])].counters
+		c := m[keys[i]]
+		if c.end <= now {
+			c = counter{end: now + lim.Window.Milliseconds()}
+		}
+		c.n++
+		m[keys[i]] = c
+	}
+}
+
+// refund takes one event back from each limit whose window is open. The
+// caller holds the counters' shards.
+func (s *Store) refund(limits []verifier.Limit, keys []counterKey, now int64) {
+	for i := range limits {
+		m := s.shards[s.counterShard(keys[i])].counters
+		if c, ok := m[keys[i]]; ok && c.end > now && c.n > 0 {
+			c.n--
+			m[keys[i]] = c
+		}
+	}
+}
+
+func rateLimited(d time.Duration) error {
+	return verifier.RateLimited(d, "Too many requests; try again later.")
+}
+
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return verifier.StoreUnavailable(fmt.Errorf("memstore: %w", err))
+	}
+	return nil
+}
+
+// Create implements verifier.Store.
+func (s *Store) Create(ctx context.Context, v *verifier.Verification, limits []verifier.Limit) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	id, ok := parseID(v.ID)
+	if !ok {
+		return fmt.Errorf("memstore: create: malformed id %q", v.ID)
+	}
+	if s.entries.Load() >= s.maxEntries {
+		return verifier.StoreUnavailable(fmt.Errorf("memstore: full: %d verifications", s.maxEntries))
+	}
+	now := unixMilli(v.CreatedAt)
+	var kb [4]counterKey
+	keys := counterKeys(limits, &kb)
+	ri, ni := s.idShard(id), s.newestShard(v.PhoneKey)
+	var l locked
+	s.lock(&l, limits, keys, ri, ni)
+	defer l.unlock()
+	rs, ns := &s.shards[ri], &s.shards[ni]
+	if _, exists := rs.recs[id]; exists {
+		return fmt.Errorf("memstore: create: id %s exists", v.ID)
+	}
+	r, err := encode(v, &rs.names)
+	if err != nil {
+		return fmt.Errorf("memstore: create %s: %w", v.ID, err)
+	}
+	if d, full := s.full(limits, keys, now); full {
+		return rateLimited(d)
+	}
+	s.count(limits, keys, now)
+	rs.recs[id] = r
+	s.entries.Add(1)
+	if pk, ok := parseID(v.PhoneKey); ok {
+		ns.newest[newestKey{ns.names.intern(v.AppID), pk}] = id
+	} else {
+		ns.long[v.AppID+"\x00"+v.PhoneKey] = id
+	}
+	return nil
+}
+
+// Get implements verifier.Store.
+func (s *Store) Get(ctx context.Context, id string) (*verifier.Verification, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	k, ok := parseID(id)
+	if !ok {
+		return nil, verifier.ErrNotFound
+	}
+	return s.get(k, id)
+}
+
+func (s *Store) get(k [16]byte, id string) (*verifier.Verification, error) {
+	sh := &s.shards[s.idShard(k)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	r, ok := sh.recs[k]
+	if !ok {
+		return nil, verifier.ErrNotFound
+	}
+	return r.decode(id, &sh.names), nil
+}
+
+// Newest implements verifier.Store.
+func (s *Store) Newest(ctx context.Context, appID, phoneKey string) (*verifier.Verification, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	sh := &s.shards[s.newestShard(phoneKey)]
+	sh.mu.Lock()
+	var (
+		id    [16]byte
+		found bool
+	)
+	if pk, ok := parseID(phoneKey); ok {
+		if a, ok := sh.names.lookup(appID); ok {
+			id, found = sh.newest[newestKey{a, pk}]
+		}
+	} else {
+		id, found = sh.long[appID+"\x00"+phoneKey]
+	}
+	sh.mu.Unlock()
+	if !found {
+		return nil, verifier.ErrNotFound
+	}
+	return s.get(id, formatID(id))
+}
+
+// update runs f on the record of id with its shard and the limits'
+// counters locked, and returns the record as f left it.
+func (s *Store) update(ctx context.Context, id string, limits []verifier.Limit, f func(r *record, keys []counterKey) error) (*verifier.Verification, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	k, ok := parseID(id)
+	if !ok {
+		return nil, verifier.ErrNotFound
+	}
+	var kb [4]counterKey
+	keys := counterKeys(limits, &kb)
+	ri := s.idShard(k)
+	var l locked
+	s.lock(&l, limits, keys, ri)
+	defer l.unlock()
+	sh := &s.shards[ri]
+	r, ok := sh.recs[k]
+	if !ok {
+		return nil, verifier.ErrNotFound
+	}
+	if err := f(r, keys); err != nil {
+		return nil, err
+	}
+	return r.decode(id, &sh.names), nil
+}
+
+// Resend implements verifier.Store.
+func (s *Store) Resend(ctx context.Context, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
+	t := unixMilli(now)
+	return s.update(ctx, id, limits, func(r *record, keys []counterKey) error {
+		if st := r.status(t); st != verifier.StatusPending {
+			return verifier.NotPending(st)
+		}
+		if r.sends >= r.maxSends {
+			return verifier.RateLimited(time.Duration(r.expires-t)*time.Millisecond, "No more codes can be sent for this verification; start a new one when it expires.")
+		}
+		if t < r.resendAfter {
+			return verifier.RateLimited(time.Duration(r.resendAfter-t)*time.Millisecond, "A new code cannot be sent yet.")
+		}
+		if d, full := s.full(limits, keys, t); full {
+			return rateLimited(d)
+		}
+		s.count(limits, keys, t)
+		r.sends++
+		r.expires = t + int64(r.lifetime)
+		r.resendAfter = r.nextResendAfter(t)
+		r.setDeliveryError("")
+		return nil
+	})
+}
+
+// ReserveCheck implements verifier.Store.
+func (s *Store) ReserveCheck(ctx context.Context, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
+	t := unixMilli(now)
+	return s.update(ctx, id, limits, func(r *record, keys []counterKey) error {
+		if st := r.status(t); st != verifier.StatusPending {
+			return verifier.NotPending(st)
+		}
+		if d, full := s.full(limits, keys, t); full {
+			return rateLimited(d)
+		}
+		s.count(limits, keys, t)
+		r.attempts++
+		return nil
+	})
+}
+
+// Approve implements verifier.Store.
+func (s *Store) Approve(ctx context.Context, id string, sends int, now time.Time, refund []verifier.Limit) (*verifier.Verification, error) {
+	t := unixMilli(now)
+	return s.update(ctx, id, refund, func(r *record, keys []counterKey) error {
+		if r.stored != storedPending {
+			return verifier.NotPending(r.storedStatus())
+		}
+		if t >= r.expires {
+			return verifier.NotPending(verifier.StatusExpired)
+		}
+		if int(r.sends) != sends {
+			return verifier.NotPending(r.status(t))
+		}
+		r.stored = storedApproved
+		s.refund(refund, keys, t)
+		return nil
+	})
+}
+
+// Cancel implements verifier.Store.
+func (s *Store) Cancel(ctx context.Context, id string, now time.Time) (*verifier.Verification, error) {
+	t := unixMilli(now)
+	return s.update(ctx, id, nil, func(r *record, _ []counterKey) error {
+		if st := r.status(t); st != verifier.StatusPending {
+			return verifier.NotPending(st)
+		}
+		r.stored = storedCanceled
+		return nil
+	})
+}
+
+// SetDeliveryError implements verifier.Store.
+func (s *Store) SetDeliveryError(ctx context.Context, id string, sends int, reason string) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	k, ok := parseID(id)
+	if !ok {
+		return verifier.ErrNotFound
+	}
+	sh := &s.shards[s.idShard(k)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	r, ok := sh.recs[k]
+	if !ok {
+		return verifier.ErrNotFound
+	}
+	if int(r.sends) == sends {
+		r.setDeliveryError(reason)
+	}
+	return nil
+}
+
+// Ping implements verifier.Store: memory always answers.
+func (s *Store) Ping(ctx context.Context) error { return ctxErr(ctx) }

@@ -1,0 +1,527 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/webotp/webotp/verifier"
+)
+
+// cases is the suite: one entry per contract clause of verifier.Store.
+var cases = []testCase{
+	{"a created verification reads back as it was stored", func(t *testing.T, x *suite) {
+		v := x.pending()
+		v.EmbeddedOrigin = "https://pay.example.net"
+		v.Phone = "+442071838750"
+		x.create(v)
+		equal(t, x.get(v.ID), v)
+	}},
+	{"a verification reads back in UTC at millisecond precision", func(t *testing.T, x *suite) {
+		v := x.pending()
+		v.CreatedAt = x.t0.Add(123 * time.Millisecond).In(time.FixedZone("X", 3600))
+		v.ExpiresAt = v.CreatedAt.Add(v.Lifetime)
+		v.ResendAfter = v.CreatedAt.Add(v.Cooldown)
+		v.Lifetime = 90*time.Second + 250*time.Millisecond
+		x.create(v)
+		got := x.get(v.ID)
+		equal(t, got, v)
+		if got.CreatedAt.Location() != time.UTC {
+			t.Errorf("CreatedAt in %v, want UTC", got.CreatedAt.Location())
+		}
+	}},
+	{"an unknown or malformed id is not found", func(t *testing.T, x *suite) {
+		for _, id := range []string{NewID(), "", "nope", "../../etc/passwd", NewID() + "x"} {
+			_, err := x.s.Get(x.ctx, id)
+			wantCode(t, err, verifier.CodeNotFound)
+		}
+	}},
+	{"every method answers not found for an unknown id", func(t *testing.T, x *suite) {
+		id := NewID()
+		_, err := x.s.Resend(x.ctx, id, x.t0, nil)
+		wantCode(t, err, verifier.CodeNotFound)
+		_, err = x.s.ReserveCheck(x.ctx, id, x.t0, nil)
+		wantCode(t, err, verifier.CodeNotFound)
+		_, err = x.s.Approve(x.ctx, id, 1, x.t0, nil)
+		wantCode(t, err, verifier.CodeNotFound)
+		_, err = x.s.Cancel(x.ctx, id, x.t0)
+		wantCode(t, err, verifier.CodeNotFound)
+		err = x.s.SetDeliveryError(x.ctx, id, 1, "boom")
+		wantCode(t, err, verifier.CodeNotFound)
+		_, err = x.s.Newest(x.ctx, "app", NewID())
+		wantCode(t, err, verifier.CodeNotFound)
+	}},
+	{"creating an existing id fails and changes nothing", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		w := *v
+		w.Phone = "+33612345678"
+		w.Sends = 3
+		if err := x.s.Create(x.ctx, &w, nil); err == nil {
+			t.Fatal("second Create of one id succeeded")
+		}
+		equal(t, x.get(v.ID), v)
+	}},
+	{"a returned verification is the caller's copy", func(t *testing.T, x *suite) {
+		v := x.pending()
+		want := *v
+		x.create(v)
+		v.Sends = 99
+		got := x.get(v.ID)
+		got.Attempts = 42
+		got.Stored = verifier.StatusApproved
+		equal(t, x.get(v.ID), &want)
+	}},
+	{"newest is the last verification created for the app and phone key", func(t *testing.T, x *suite) {
+		v1 := x.pending()
+		x.create(v1)
+		v2 := x.pending()
+		v2.AppID, v2.PhoneKey = v1.AppID, v1.PhoneKey
+		v2.CreatedAt = x.at(time.Second)
+		x.create(v2)
+		other := x.pending()
+		other.PhoneKey = v1.PhoneKey
+		x.create(other)
+		got, err := x.s.Newest(x.ctx, v1.AppID, v1.PhoneKey)
+		if err != nil {
+			t.Fatalf("Newest: %v", err)
+		}
+		equal(t, got, v2)
+		_, err = x.s.Newest(x.ctx, v1.AppID, NewID())
+		wantCode(t, err, verifier.CodeNotFound)
+		_, err = x.s.Newest(x.ctx, "another-app", v1.PhoneKey)
+		wantCode(t, err, verifier.CodeNotFound)
+	}},
+	{"newest returns a verification that is no longer pending", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		if _, err := x.s.Cancel(x.ctx, v.ID, x.t0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := x.s.Newest(x.ctx, v.AppID, v.PhoneKey)
+		if err != nil {
+			t.Fatalf("Newest: %v", err)
+		}
+		if got.ID != v.ID || got.Stored != verifier.StatusCanceled {
+			t.Fatalf("Newest = %s %s, want %s canceled", got.ID, got.Stored, v.ID)
+		}
+	}},
+	{"a full limit refuses create with the window's remainder and stores nothing", func(t *testing.T, x *suite) {
+		l := limit(2, 15*time.Minute)
+		first := x.pending()
+		x.create(first, l)
+		second := x.pending()
+		second.AppID, second.PhoneKey = first.AppID, first.PhoneKey
+		second.CreatedAt = x.at(30 * time.Second)
+		x.create(second, l)
+		third := x.pending()
+		third.AppID, third.PhoneKey = first.AppID, first.PhoneKey
+		third.CreatedAt = x.at(time.Minute)
+		err := x.s.Create(x.ctx, third, []verifier.Limit{l})
+		wantRetryAfter(t, err, 14*time.Minute)
+		_, err = x.s.Get(x.ctx, third.ID)
+		wantCode(t, err, verifier.CodeNotFound)
+		newest, err := x.s.Newest(x.ctx, first.AppID, first.PhoneKey)
+		if err != nil || newest.ID != second.ID {
+			t.Fatalf("Newest after a refused create = %v, %v; want the second verification", newest, err)
+		}
+	}},
+	{"a refused create counts nothing against the other limits", func(t *testing.T, x *suite) {
+		a, b := limit(1, time.Hour), limit(2, time.Hour)
+		x.create(x.pending(), a, b)
+		err := x.s.Create(x.ctx, x.pending(), []verifier.Limit{b, a})
+		wantCode(t, err, verifier.CodeRateLimited)
+		x.create(x.pending(), b)
+		err = x.s.Create(x.ctx, x.pending(), []verifier.Limit{b})
+		wantCode(t, err, verifier.CodeRateLimited)
+	}},
+	{"a limit counts again once its window has ended", func(t *testing.T, x *suite) {
+		l := limit(1, time.Minute)
+		x.create(x.pending(), l)
+		v := x.pending()
+		v.CreatedAt = x.at(59 * time.Second)
+		err := x.s.Create(x.ctx, v, []verifier.Limit{l})
+		wantRetryAfter(t, err, time.Second)
+		v.CreatedAt = x.at(time.Minute)
+		x.create(v, l)
+		w := x.pending()
+		w.CreatedAt = x.at(time.Minute + time.Second)
+		err = x.s.Create(x.ctx, w, []verifier.Limit{l})
+		wantRetryAfter(t, err, 59*time.Second)
+	}},
+	{"parallel creates count a limit exactly", func(t *testing.T, x *suite) {
+		l := limit(10, time.Hour)
+		ok, codes := parallel(50, func() error {
+			return x.s.Create(x.ctx, x.pending(), []verifier.Limit{l})
+		})
+		if ok != 10 || codes[verifier.CodeRateLimited] != 40 {
+			t.Fatalf("%d creates succeeded, other codes %v; want 10 and 40 rate_limited", ok, codes)
+		}
+	}},
+	{"resend waits for a cooldown that doubles with each send", func(t *testing.T, x *suite) {
+		v := x.pending()
+		v.MaxSends = 3
+		x.create(v)
+		_, err := x.s.Resend(x.ctx, v.ID, x.at(10*time.Second), nil)
+		wantRetryAfter(t, err, 20*time.Second)
+		got, err := x.s.Resend(x.ctx, v.ID, x.at(30*time.Second), nil)
+		if err != nil {
+			t.Fatalf("first resend: %v", err)
+		}
+		want := *v
+		want.Sends = 2
+		want.ExpiresAt = x.at(30*time.Second + v.Lifetime)
+		want.ResendAfter = x.at(90 * time.Second)
+		equal(t, got, &want)
+		equal(t, x.get(v.ID), &want)
+		_, err = x.s.Resend(x.ctx, v.ID, x.at(60*time.Second), nil)
+		wantRetryAfter(t, err, 30*time.Second)
+		got, err = x.s.Resend(x.ctx, v.ID, x.at(90*time.Second), nil)
+		if err != nil {
+			t.Fatalf("second resend: %v", err)
+		}
+		if got.Sends != 3 || !got.ResendAfter.Equal(x.at(210*time.Second)) {
+			t.Fatalf("after the second resend Sends %d, ResendAfter %v; want 3, t0+210s", got.Sends, got.ResendAfter.Sub(x.t0))
+		}
+		_, err = x.s.Resend(x.ctx, v.ID, x.at(210*time.Second), nil)
+		wantCode(t, err, verifier.CodeRateLimited)
+		if got := x.get(v.ID); got.Sends != 3 {
+			t.Fatalf("Sends %d after a refused resend, want 3", got.Sends)
+		}
+	}},
+	{"resend with a full limit counts nothing", func(t *testing.T, x *suite) {
+		l := limit(1, time.Hour)
+		v := x.pending()
+		x.create(v)
+		if _, err := x.s.Resend(x.ctx, v.ID, x.at(30*time.Second), []verifier.Limit{l}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := x.s.Resend(x.ctx, v.ID, x.at(90*time.Second), []verifier.Limit{l})
+		wantRetryAfter(t, err, time.Hour-time.Minute)
+		if got := x.get(v.ID); got.Sends != 2 || !got.ExpiresAt.Equal(x.at(30*time.Second+v.Lifetime)) {
+			t.Fatalf("after a refused resend Sends %d ExpiresAt t0+%v, want 2, t0+%v", got.Sends, got.ExpiresAt.Sub(x.t0), 30*time.Second+v.Lifetime)
+		}
+	}},
+	{"resend of a verification that is not pending says why", func(t *testing.T, x *suite) {
+		canceled := x.pending()
+		x.create(canceled)
+		if _, err := x.s.Cancel(x.ctx, canceled.ID, x.t0); err != nil {
+			t.Fatal(err)
+		}
+		_, err := x.s.Resend(x.ctx, canceled.ID, x.at(time.Minute), nil)
+		wantNotPending(t, err, verifier.StatusCanceled)
+
+		expired := x.pending()
+		x.create(expired)
+		_, err = x.s.Resend(x.ctx, expired.ID, expired.ExpiresAt, nil)
+		wantNotPending(t, err, verifier.StatusExpired)
+
+		exhausted := x.pending()
+		exhausted.MaxAttempts = 1
+		x.create(exhausted)
+		if _, err := x.s.ReserveCheck(x.ctx, exhausted.ID, x.t0, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err = x.s.Resend(x.ctx, exhausted.ID, x.at(time.Minute), nil)
+		wantNotPending(t, err, verifier.StatusMaxAttempts)
+
+		approved := x.pending()
+		x.create(approved)
+		if _, err := x.s.ReserveCheck(x.ctx, approved.ID, x.t0, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := x.s.Approve(x.ctx, approved.ID, 1, x.t0, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err = x.s.Resend(x.ctx, approved.ID, x.at(time.Minute), nil)
+		wantNotPending(t, err, verifier.StatusApproved)
+	}},
+	{"a delivery error is recorded for its send and cleared by a resend", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		if err := x.s.SetDeliveryError(x.ctx, v.ID, 1, "provider said no"); err != nil {
+			t.Fatal(err)
+		}
+		if got := x.get(v.ID).DeliveryError; got != "provider said no" {
+			t.Fatalf("DeliveryError %q after SetDeliveryError", got)
+		}
+		if err := x.s.SetDeliveryError(x.ctx, v.ID, 2, "from the future"); err != nil {
+			t.Fatalf("SetDeliveryError for another send: %v", err)
+		}
+		if got := x.get(v.ID).DeliveryError; got != "provider said no" {
+			t.Fatalf("DeliveryError %q after SetDeliveryError for another send", got)
+		}
+		got, err := x.s.Resend(x.ctx, v.ID, x.at(time.Minute), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.DeliveryError != "" || x.get(v.ID).DeliveryError != "" {
+			t.Fatalf("DeliveryError %q after a resend, want none", got.DeliveryError)
+		}
+		if err := x.s.SetDeliveryError(x.ctx, v.ID, 1, "stale"); err != nil {
+			t.Fatalf("SetDeliveryError for a stale send: %v", err)
+		}
+		if got := x.get(v.ID).DeliveryError; got != "" {
+			t.Fatalf("DeliveryError %q after SetDeliveryError for a stale send", got)
+		}
+		if err := x.s.SetDeliveryError(x.ctx, v.ID, 2, "again"); err != nil {
+			t.Fatal(err)
+		}
+		if err := x.s.SetDeliveryError(x.ctx, v.ID, 2, ""); err != nil {
+			t.Fatal(err)
+		}
+		if got := x.get(v.ID).DeliveryError; got != "" {
+			t.Fatalf("DeliveryError %q after it was cleared", got)
+		}
+	}},
+	{"reserve counts attempts until none are left", func(t *testing.T, x *suite) {
+		v := x.pending()
+		v.MaxAttempts = 3
+		x.create(v)
+		for want := 1; want <= 3; want++ {
+			got, err := x.s.ReserveCheck(x.ctx, v.ID, x.at(time.Duration(want)*time.Second), nil)
+			if err != nil {
+				t.Fatalf("reserve %d: %v", want, err)
+			}
+			if got.Attempts != want {
+				t.Fatalf("reserve %d returned Attempts %d", want, got.Attempts)
+			}
+		}
+		_, err := x.s.ReserveCheck(x.ctx, v.ID, x.at(4*time.Second), nil)
+		wantNotPending(t, err, verifier.StatusMaxAttempts)
+		if got := x.get(v.ID); got.Attempts != 3 || got.StatusAt(x.t0) != verifier.StatusMaxAttempts {
+			t.Fatalf("Attempts %d status %s, want 3 max_attempts_reached", got.Attempts, got.StatusAt(x.t0))
+		}
+	}},
+	{"parallel reservations count exactly", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		l := limit(1000, time.Hour)
+		ok, codes := parallel(50, func() error {
+			_, err := x.s.ReserveCheck(x.ctx, v.ID, x.t0, []verifier.Limit{l})
+			return err
+		})
+		if ok != 5 || codes[verifier.CodeNotPending] != 45 {
+			t.Fatalf("%d reservations succeeded, other codes %v; want 5 and 45 not_pending", ok, codes)
+		}
+		if got := x.get(v.ID).Attempts; got != 5 {
+			t.Fatalf("Attempts %d, want 5", got)
+		}
+		// Exactly five events were counted against the limit.
+		l.Max = 6
+		w := x.pending()
+		x.create(w)
+		if _, err := x.s.ReserveCheck(x.ctx, w.ID, x.t0, []verifier.Limit{l}); err != nil {
+			t.Fatalf("sixth event against the limit: %v", err)
+		}
+		_, err := x.s.ReserveCheck(x.ctx, w.ID, x.t0, []verifier.Limit{l})
+		wantCode(t, err, verifier.CodeRateLimited)
+	}},
+	{"reserve with a full limit counts nothing", func(t *testing.T, x *suite) {
+		l := limit(2, 24*time.Hour)
+		v, w := x.pending(), x.pending()
+		x.create(v)
+		x.create(w)
+		for range 2 {
+			if _, err := x.s.ReserveCheck(x.ctx, v.ID, x.t0, []verifier.Limit{l}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := x.s.ReserveCheck(x.ctx, w.ID, x.at(5*time.Minute), []verifier.Limit{l})
+		wantRetryAfter(t, err, 24*time.Hour-5*time.Minute)
+		if got := x.get(w.ID).Attempts; got != 0 {
+			t.Fatalf("Attempts %d after a refused reservation, want 0", got)
+		}
+	}},
+	{"reserve of an expired or canceled verification counts nothing", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		_, err := x.s.ReserveCheck(x.ctx, v.ID, v.ExpiresAt, nil)
+		wantNotPending(t, err, verifier.StatusExpired)
+		if _, err := x.s.Cancel(x.ctx, v.ID, x.t0); err != nil {
+			t.Fatal(err)
+		}
+		_, err = x.s.ReserveCheck(x.ctx, v.ID, x.t0, nil)
+		wantNotPending(t, err, verifier.StatusCanceled)
+		if got := x.get(v.ID).Attempts; got != 0 {
+			t.Fatalf("Attempts %d, want 0", got)
+		}
+	}},
+	{"approve approves once", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		if _, err := x.s.ReserveCheck(x.ctx, v.ID, x.at(time.Second), nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := x.s.Approve(x.ctx, v.ID, 1, x.at(time.Second), nil)
+		if err != nil {
+			t.Fatalf("Approve: %v", err)
+		}
+		if got.Stored != verifier.StatusApproved || got.Attempts != 1 {
+			t.Fatalf("Approve returned %s with %d attempts, want approved with 1", got.Stored, got.Attempts)
+		}
+		if got := x.get(v.ID); got.Stored != verifier.StatusApproved {
+			t.Fatalf("stored status %s after Approve", got.Stored)
+		}
+		_, err = x.s.Approve(x.ctx, v.ID, 1, x.at(2*time.Second), nil)
+		wantNotPending(t, err, verifier.StatusApproved)
+		_, err = x.s.ReserveCheck(x.ctx, v.ID, x.at(2*time.Second), nil)
+		wantNotPending(t, err, verifier.StatusApproved)
+		_, err = x.s.Cancel(x.ctx, v.ID, x.at(2*time.Second))
+		wantNotPending(t, err, verifier.StatusApproved)
+	}},
+	{"parallel approvals approve once", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		ok, codes := parallel(20, func() error {
+			_, err := x.s.Approve(x.ctx, v.ID, 1, x.t0, nil)
+			return err
+		})
+		if ok != 1 || codes[verifier.CodeNotPending] != 19 {
+			t.Fatalf("%d approvals succeeded, other codes %v; want 1 and 19 not_pending", ok, codes)
+		}
+	}},
+	{"approve accepts the check that used the last attempt", func(t *testing.T, x *suite) {
+		v := x.pending()
+		v.MaxAttempts = 1
+		x.create(v)
+		if _, err := x.s.ReserveCheck(x.ctx, v.ID, x.t0, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := x.s.Approve(x.ctx, v.ID, 1, x.t0, nil)
+		if err != nil {
+			t.Fatalf("Approve after the last attempt was reserved: %v", err)
+		}
+		if got.StatusAt(x.t0) != verifier.StatusApproved {
+			t.Fatalf("status %s, want approved", got.StatusAt(x.t0))
+		}
+	}},
+	{"approve refuses a code that a resend replaced", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		if _, err := x.s.Resend(x.ctx, v.ID, x.at(time.Minute), nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err := x.s.Approve(x.ctx, v.ID, 1, x.at(time.Minute), nil)
+		wantNotPending(t, err, verifier.StatusPending)
+		if got := x.get(v.ID); got.Stored != verifier.StatusPending {
+			t.Fatalf("stored status %s after a stale approval, want pending", got.Stored)
+		}
+		if _, err := x.s.Approve(x.ctx, v.ID, 2, x.at(time.Minute), nil); err != nil {
+			t.Fatalf("Approve of the current send: %v", err)
+		}
+	}},
+	{"approve refuses an expired verification", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		_, err := x.s.Approve(x.ctx, v.ID, 1, v.ExpiresAt, nil)
+		wantNotPending(t, err, verifier.StatusExpired)
+	}},
+	{"approve gives one event back to each refund limit", func(t *testing.T, x *suite) {
+		l := limit(2, 24*time.Hour)
+		v1, v2, v3 := x.pending(), x.pending(), x.pending()
+		for _, v := range []*verifier.Verification{v1, v2, v3} {
+			x.create(v)
+		}
+		for _, v := range []*verifier.Verification{v1, v2} {
+			if _, err := x.s.ReserveCheck(x.ctx, v.ID, x.t0, []verifier.Limit{l}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := x.s.ReserveCheck(x.ctx, v3.ID, x.t0, []verifier.Limit{l})
+		wantCode(t, err, verifier.CodeRateLimited)
+		if _, err := x.s.Approve(x.ctx, v1.ID, 1, x.t0, []verifier.Limit{l}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := x.s.ReserveCheck(x.ctx, v3.ID, x.t0, []verifier.Limit{l}); err != nil {
+			t.Fatalf("reserve after a refund: %v", err)
+		}
+		_, err = x.s.ReserveCheck(x.ctx, v3.ID, x.t0, []verifier.Limit{l})
+		wantCode(t, err, verifier.CodeRateLimited)
+	}},
+	{"a refund never takes a counter below zero", func(t *testing.T, x *suite) {
+		l := limit(1, time.Hour)
+		v, w := x.pending(), x.pending()
+		x.create(v)
+		x.create(w)
+		if _, err := x.s.Approve(x.ctx, v.ID, 1, x.t0, []verifier.Limit{l, l}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := x.s.ReserveCheck(x.ctx, w.ID, x.t0, []verifier.Limit{l}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := x.s.ReserveCheck(x.ctx, w.ID, x.t0, []verifier.Limit{l})
+		wantCode(t, err, verifier.CodeRateLimited)
+	}},
+	{"cancel cancels a pending verification once", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		got, err := x.s.Cancel(x.ctx, v.ID, x.at(time.Second))
+		if err != nil {
+			t.Fatalf("Cancel: %v", err)
+		}
+		want := *v
+		want.Stored = verifier.StatusCanceled
+		equal(t, got, &want)
+		equal(t, x.get(v.ID), &want)
+		_, err = x.s.Cancel(x.ctx, v.ID, x.at(2*time.Second))
+		wantNotPending(t, err, verifier.StatusCanceled)
+		_, err = x.s.Approve(x.ctx, v.ID, 1, x.at(2*time.Second), nil)
+		wantNotPending(t, err, verifier.StatusCanceled)
+	}},
+	{"cancel refuses an expired or exhausted verification", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		_, err := x.s.Cancel(x.ctx, v.ID, v.ExpiresAt.Add(time.Second))
+		wantNotPending(t, err, verifier.StatusExpired)
+		w := x.pending()
+		w.MaxAttempts = 1
+		x.create(w)
+		if _, err := x.s.ReserveCheck(x.ctx, w.ID, x.t0, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err = x.s.Cancel(x.ctx, w.ID, x.t0)
+		wantNotPending(t, err, verifier.StatusMaxAttempts)
+	}},
+	{"a verification is still readable after its code expired", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		got := x.get(v.ID)
+		if s := got.StatusAt(v.ExpiresAt); s != verifier.StatusExpired {
+			t.Fatalf("status at expiry %s, want expired", s)
+		}
+	}},
+	{"ping answers", func(t *testing.T, x *suite) {
+		if err := x.s.Ping(x.ctx); err != nil {
+			t.Fatalf("Ping: %v", err)
+		}
+	}},
+	{"a done context fails every method and changes nothing", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		done, cancel := context.WithCancel(x.ctx)
+		cancel()
+		l := limit(1, time.Hour)
+		fresh := x.pending()
+		errs := map[string]error{
+			"Create":           x.s.Create(done, fresh, []verifier.Limit{l}),
+			"SetDeliveryError": x.s.SetDeliveryError(done, v.ID, 1, "boom"),
+			"Ping":             x.s.Ping(done),
+		}
+		_, errs["Get"] = x.s.Get(done, v.ID)
+		_, errs["Newest"] = x.s.Newest(done, v.AppID, v.PhoneKey)
+		_, errs["Resend"] = x.s.Resend(done, v.ID, x.at(time.Minute), []verifier.Limit{l})
+		_, errs["ReserveCheck"] = x.s.ReserveCheck(done, v.ID, x.t0, []verifier.Limit{l})
+		_, errs["Approve"] = x.s.Approve(done, v.ID, 1, x.t0, nil)
+		_, errs["Cancel"] = x.s.Cancel(done, v.ID, x.t0)
+		for name, err := range errs {
+			if !errorsIsCanceled(err) {
+				t.Errorf("%s with a canceled context: %v, want an error wrapping context.Canceled", name, err)
+			}
+		}
+		_, err := x.s.Get(x.ctx, fresh.ID)
+		wantCode(t, err, verifier.CodeNotFound)
+		equal(t, x.get(v.ID), v)
+		x.create(x.pending(), l) // the limit counted nothing
+	}},
+}
