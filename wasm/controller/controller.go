@@ -1,0 +1,547 @@
+package controller
+
+import (
+	"strings"
+	"time"
+)
+
+// Announcement is what the live region says after a fill.
+const Announcement = "Verification code filled in"
+
+// PollInterval is how often dev emulation reads the outbox while a
+// request is pending.
+const PollInterval = time.Second
+
+// DevGrace lets dev emulation accept a message sent shortly before the
+// request started: a page typically sends the SMS and then shows the
+// code input, which starts the request a moment later.
+const DevGrace = 30 * time.Second
+
+// Element is one input as the binding sees it. Implementations must be
+// comparable and stable (the binding hands out one pointer per DOM
+// node), since the controller keys its state by them.
+type Element interface {
+	Attrs
+	// Connected reports whether the element is in the document.
+	Connected() bool
+	// Usable reports whether the element is neither disabled nor read-only.
+	Usable() bool
+	// Value returns the element's current value.
+	Value() string
+}
+
+// Detail is the detail of a CustomEvent; nil means a plain Event.
+type Detail map[string]any
+
+// DOM is everything the controller needs from the page. The binding
+// implements it on safejs; tests implement it on a fake page.
+// Asynchronous operations report back through the Controller's methods
+// with the request id they were given; late answers are ignored.
+type DOM interface {
+	// Targets returns every target input in document order.
+	Targets() []Element
+	// Focused returns the focused element, or nil.
+	Focused() Element
+	// Hostname returns location.hostname.
+	Hostname() string
+	// Now returns the current time.
+	Now() time.Time
+	// After calls f once after d unless stop is called first.
+	After(d time.Duration, f func()) (stop func())
+	// Get starts navigator.credentials.get({otp}); the outcome arrives
+	// through Resolved or Rejected.
+	Get(id int)
+	// Cancel aborts what Get started (its AbortController).
+	Cancel(id int, reason string)
+	// Fetch reads the dev outbox at url; the outcome arrives through Outbox.
+	Fetch(id int, url string)
+	// ShowConsent shows the dev consent bar; the answer arrives through Consent.
+	ShowConsent(id int, code, host string)
+	// HideConsent removes the consent bar.
+	HideConsent()
+	// SetValue sets the value through HTMLInputElement's native setter.
+	SetValue(el Element, value string)
+	// Dispatch fires a bubbling event of type typ on el (the document
+	// when el is nil): a CustomEvent when detail is not nil. It reports
+	// false when a listener cancelled it.
+	Dispatch(el Element, typ string, detail Detail) bool
+	// Announce says msg through the polite live region.
+	Announce(msg string)
+	// RequestSubmit calls el.form.requestSubmit() when el has a form.
+	RequestSubmit(el Element)
+	// SetValidity calls setCustomValidity(msg) and, when msg is not
+	// empty, reportValidity().
+	SetValidity(el Element, msg string)
+}
+
+// Waiter receives the outcome of a window.webotp.receive() call.
+type Waiter interface {
+	Resolve(code string)
+	Reject(name, message string)
+}
+
+// ParseFunc reads a whole SMS message by Chromium's rules (otpmsg).
+type ParseFunc func(msg string) (host, code, embeddedHost string, ok bool)
+
+// OutboxMessage is one message of the verifier's /dev/outbox.
+type OutboxMessage struct {
+	Body   string
+	SentAt time.Time
+}
+
+// Config holds what the controller cannot read from the DOM interface.
+type Config struct {
+	// Script is the loader's script tag (defaults for every input); may be nil.
+	Script Attrs
+	// Parse reads pasted and dev-outbox messages.
+	Parse ParseFunc
+}
+
+// PasteResult tells the binding what to do with a paste event.
+type PasteResult int
+
+const (
+	// PasteDefault lets the browser paste as usual.
+	PasteDefault PasteResult = iota
+	// PasteHandled means the controller filled or refused: prevent the default.
+	PasteHandled
+	// PasteInsert means: prevent the default and insert the normalised text
+	// at the selection, then fire an input event.
+	PasteInsert
+)
+
+// Controller decides which input receives the one pending request of
+// the document, when requests start and end, and what a code, a paste
+// or a page event does. It is not safe for concurrent use; the binding
+// calls it from JavaScript callbacks only, which may nest (an event the
+// controller dispatches can call back into it).
+type Controller struct {
+	dom  DOM
+	cfg  Config
+	last int
+	req  *request
+	// done holds inputs that had their request (filled, timed out,
+	// aborted); they are not armed again automatically.
+	done map[Element]bool
+	// invalid holds inputs showing a refusal message.
+	invalid map[Element]bool
+	// hidden is set between pagehide and pageshow.
+	hidden  bool
+	filling bool
+	submits int
+	// offered holds dev messages already shown in a consent bar.
+	offered map[offer]bool
+	// lastSubmitEl and lastSubmitAt guard against submitting twice.
+	lastSubmitEl Element
+	lastSubmitAt time.Time
+}
+
+type offer struct {
+	body string
+	at   int64
+}
+
+// request is the document's one pending request.
+type request struct {
+	id      int
+	el      Element
+	opts    Options
+	start   time.Time
+	dev     bool
+	stop    func()
+	poll    func()
+	consent bool
+	code    string
+	netErr  bool
+	waiter  Waiter
+}
+
+// New returns a controller driving dom. Call Start once the binding's
+// listeners are in place.
+func New(dom DOM, cfg Config) *Controller {
+	return &Controller{
+		dom:     dom,
+		cfg:     cfg,
+		done:    map[Element]bool{},
+		invalid: map[Element]bool{},
+		offered: map[offer]bool{},
+	}
+}
+
+// Options returns el's options: the script tag's defaults with el's
+// attributes applied.
+func (c *Controller) Options(el Element) Options {
+	var in Attrs
+	if el != nil {
+		in = el
+	}
+	return ResolveOptions(c.cfg.Script, in)
+}
+
+// Pending returns the input the pending request is for, or nil.
+func (c *Controller) Pending() Element {
+	if c.req == nil {
+		return nil
+	}
+	return c.req.el
+}
+
+// Start arms a request for the best target on the page, if any.
+func (c *Controller) Start() { c.arm() }
+
+// Mutated tells the controller the document changed: a removed target
+// ends its request with reason "removed", and a new target is armed.
+func (c *Controller) Mutated() {
+	if r := c.req; r != nil && !r.el.Connected() {
+		c.abort(r, "removed")
+	}
+	for el := range c.done {
+		if !el.Connected() {
+			delete(c.done, el)
+		}
+	}
+	for el := range c.invalid {
+		if !el.Connected() {
+			delete(c.invalid, el)
+		}
+	}
+	c.arm()
+}
+
+// Focused tells the controller el received focus: an automatic request
+// follows the focused eligible target.
+func (c *Controller) Focused(el Element) {
+	r := c.req
+	if r == nil || r.waiter != nil || r.el == el || !c.eligible(el) {
+		return
+	}
+	r.el = el
+	r.opts.Autosubmit = c.Options(el).Autosubmit
+}
+
+// Input tells the controller el's value changed: a refusal message
+// shown after a paste is cleared.
+func (c *Controller) Input(el Element) {
+	if c.filling || !c.invalid[el] {
+		return
+	}
+	delete(c.invalid, el)
+	c.dom.SetValidity(el, "")
+}
+
+// Submit tells the controller a form was submitted; owns reports
+// whether an input belongs to that form. The pending request of an
+// input in that form ends with reason "submit".
+func (c *Controller) Submit(owns func(Element) bool) {
+	c.submits++
+	if r := c.req; r != nil && owns(r.el) {
+		c.abort(r, "submit")
+		c.done[r.el] = true
+	}
+}
+
+// Hidden tells the controller the page is being hidden (pagehide): the
+// pending request ends with reason "hidden" and nothing is armed until
+// Shown.
+func (c *Controller) Hidden() {
+	c.hidden = true
+	if r := c.req; r != nil {
+		c.abort(r, "hidden")
+	}
+}
+
+// Shown tells the controller the page is shown again (pageshow, or
+// visible again): a request is armed again.
+func (c *Controller) Shown() {
+	if !c.hidden {
+		return
+	}
+	c.hidden = false
+	c.arm()
+}
+
+// Receive starts a request for el on behalf of window.webotp.receive,
+// ending any other request with reason "api". timeout 0 means el's
+// data-timeout (or the default).
+func (c *Controller) Receive(el Element, timeout time.Duration, w Waiter) {
+	if r := c.req; r != nil {
+		c.abort(r, "api")
+	}
+	o := c.Options(el)
+	if timeout > 0 {
+		o.Timeout = timeout
+	}
+	delete(c.done, el)
+	c.begin(el, o, w)
+}
+
+// Abort ends the pending request with reason "api" when it is for el,
+// or whatever it is for when el is nil.
+func (c *Controller) Abort(el Element) {
+	r := c.req
+	if r == nil || (el != nil && r.el != el) {
+		return
+	}
+	c.abort(r, "api")
+	c.done[r.el] = true
+}
+
+// Resolved delivers the code navigator.credentials.get resolved with.
+func (c *Controller) Resolved(id int, code string) {
+	if r := c.current(id); r != nil {
+		c.fill(r, code, "webotp")
+	}
+}
+
+// Rejected delivers navigator.credentials.get's rejection: the request
+// ends and webotp:error reports it. Rejections of requests the
+// controller already ended (its own aborts) are ignored.
+func (c *Controller) Rejected(id int, name, message string) {
+	r := c.current(id)
+	if r == nil {
+		return
+	}
+	c.end(r)
+	c.done[r.el] = true
+	c.fail(r, name, message)
+}
+
+// Outbox delivers one read of the dev outbox (newest message first) or
+// the error reading it. A message for this host, sent after the request
+// started (less DevGrace) and not offered before, is shown in the
+// consent bar; otherwise polling goes on.
+func (c *Controller) Outbox(id int, msgs []OutboxMessage, err error) {
+	r := c.current(id)
+	if r == nil || r.consent {
+		return
+	}
+	if err != nil && !r.netErr {
+		r.netErr = true
+		c.dom.Dispatch(r.el, "webotp:error", Detail{"name": "NetworkError", "message": "webotp: dev outbox: " + err.Error()})
+	}
+	host := strings.ToLower(c.dom.Hostname())
+	since := r.start.Add(-DevGrace)
+	for _, m := range msgs {
+		k := offer{m.Body, m.SentAt.UnixNano()}
+		if m.SentAt.Before(since) || c.offered[k] {
+			continue
+		}
+		h, code, _, ok := c.parse(m.Body)
+		if !ok || h != host {
+			continue
+		}
+		c.offered[k] = true
+		r.consent, r.code = true, code
+		c.dom.ShowConsent(r.id, code, h)
+		return
+	}
+	r.poll = c.dom.After(PollInterval, func() {
+		if c.current(id) == r && !r.consent {
+			r.poll = nil
+			c.dom.Fetch(id, r.opts.DevOutbox)
+		}
+	})
+}
+
+// Consent delivers the answer to the dev consent bar: Allow fills the
+// code (source "dev"); Deny ends the request with a NotAllowedError.
+func (c *Controller) Consent(id int, allow bool) {
+	r := c.current(id)
+	if r == nil || !r.consent {
+		return
+	}
+	if allow {
+		c.fill(r, r.code, "dev")
+		return
+	}
+	c.end(r)
+	c.done[r.el] = true
+	c.fail(r, "NotAllowedError", "The user denied the one-time code.")
+}
+
+// Paste decides what a paste of text into el does. A whole SMS for this
+// host fills its code (source "paste"); one for another host is refused
+// with a validity message; a code with spaces, dashes or full-width
+// digits goes in normalised; anything else pastes as usual.
+func (c *Controller) Paste(el Element, text string) (PasteResult, string) {
+	if c.Options(el).Off {
+		return PasteDefault, ""
+	}
+	if host, code, embedded, ok := c.parse(text); ok {
+		here := strings.ToLower(c.dom.Hostname())
+		if host != here && embedded != here {
+			c.invalid[el] = true
+			c.dom.SetValidity(el, "This code is for "+host+", not this site.")
+			return PasteHandled, ""
+		}
+		autosubmit := c.Options(el).Autosubmit
+		var w Waiter
+		if r := c.req; r != nil && r.el == el {
+			c.end(r)
+			c.dom.Cancel(r.id, "paste")
+			autosubmit, w = r.opts.Autosubmit, r.waiter
+		}
+		c.done[el] = true
+		c.put(el, code, "paste", autosubmit)
+		if w != nil {
+			w.Resolve(code)
+		}
+		return PasteHandled, ""
+	}
+	if n := Normalize(text); n != text && IsCode(n) {
+		return PasteInsert, n
+	}
+	return PasteDefault, ""
+}
+
+// Parse reads a whole SMS message by Chromium's rules.
+func (c *Controller) Parse(msg string) (host, code, embeddedHost string, ok bool) {
+	return c.parse(msg)
+}
+
+func (c *Controller) parse(msg string) (host, code, embeddedHost string, ok bool) {
+	if c.cfg.Parse == nil {
+		return "", "", "", false
+	}
+	return c.cfg.Parse(msg)
+}
+
+// current returns the pending request when its id is id.
+func (c *Controller) current(id int) *request {
+	if c.req == nil || c.req.id != id {
+		return nil
+	}
+	return c.req
+}
+
+// eligible reports whether el may receive an automatic request:
+// connected, enabled, empty, not off and not done.
+func (c *Controller) eligible(el Element) bool {
+	return el != nil && !c.done[el] && el.Connected() && el.Usable() && el.Value() == "" && !c.Options(el).Off
+}
+
+// route picks the target for an automatic request: the focused eligible
+// target, else the first eligible one in document order.
+func (c *Controller) route() Element {
+	if f := c.dom.Focused(); f != nil && c.eligible(f) {
+		for _, el := range c.dom.Targets() {
+			if el == f {
+				return f
+			}
+		}
+	}
+	for _, el := range c.dom.Targets() {
+		if c.eligible(el) {
+			return el
+		}
+	}
+	return nil
+}
+
+// arm starts an automatic request when none is pending.
+func (c *Controller) arm() {
+	if c.req != nil || c.hidden {
+		return
+	}
+	if el := c.route(); el != nil {
+		c.begin(el, c.Options(el), nil)
+	}
+}
+
+func (c *Controller) begin(el Element, o Options, w Waiter) {
+	c.last++
+	r := &request{
+		id:     c.last,
+		el:     el,
+		opts:   o,
+		start:  c.dom.Now(),
+		dev:    o.DevOutbox != "" && IsLoopback(c.dom.Hostname()),
+		waiter: w,
+	}
+	c.req = r
+	r.stop = c.dom.After(o.Timeout, func() {
+		if c.current(r.id) == r {
+			c.abort(r, "timeout")
+			c.done[r.el] = true
+		}
+	})
+	if r.dev {
+		c.dom.Fetch(r.id, o.DevOutbox)
+	} else {
+		c.dom.Get(r.id)
+	}
+}
+
+// end forgets r and stops its timers and consent bar.
+func (c *Controller) end(r *request) {
+	if c.req == r {
+		c.req = nil
+	}
+	if r.stop != nil {
+		r.stop()
+	}
+	if r.poll != nil {
+		r.poll()
+	}
+	if r.consent {
+		c.dom.HideConsent()
+	}
+}
+
+// abort ends r, cancels its get() and fires webotp:abort.
+func (c *Controller) abort(r *request, reason string) {
+	c.end(r)
+	c.dom.Cancel(r.id, reason)
+	c.dom.Dispatch(r.el, "webotp:abort", Detail{"reason": reason})
+	if r.waiter != nil {
+		name := "AbortError"
+		if reason == "timeout" {
+			name = "TimeoutError"
+		}
+		r.waiter.Reject(name, "webotp: request aborted: "+reason)
+	}
+}
+
+func (c *Controller) fail(r *request, name, message string) {
+	c.dom.Dispatch(r.el, "webotp:error", Detail{"name": name, "message": message})
+	if r.waiter != nil {
+		r.waiter.Reject(name, message)
+	}
+}
+
+func (c *Controller) fill(r *request, code, source string) {
+	c.end(r)
+	c.done[r.el] = true
+	c.put(r.el, code, source, r.opts.Autosubmit)
+	if r.waiter != nil {
+		r.waiter.Resolve(code)
+	}
+}
+
+// put writes code into el the way a person typing it would be seen by
+// any framework, announces it, and submits the form when asked to and
+// nobody else did (a listener of the fill's events may have submitted
+// already, or cancelled the autocomplete event).
+func (c *Controller) put(el Element, code, source string, autosubmit bool) {
+	before := c.submits
+	c.filling = true
+	c.dom.SetValue(el, code)
+	c.dom.Dispatch(el, "input", nil)
+	c.dom.Dispatch(el, "change", nil)
+	wanted := c.dom.Dispatch(el, "autocomplete", Detail{"code": code, "source": source})
+	c.filling = false
+	if c.invalid[el] {
+		delete(c.invalid, el)
+		c.dom.SetValidity(el, "")
+	}
+	c.dom.Announce(Announcement)
+	if !autosubmit || !wanted || c.submits != before || !el.Connected() {
+		return
+	}
+	now := c.dom.Now()
+	if c.lastSubmitEl == el && now.Sub(c.lastSubmitAt) < 2*time.Second {
+		return
+	}
+	c.lastSubmitEl, c.lastSubmitAt = el, now
+	c.dom.RequestSubmit(el)
+}

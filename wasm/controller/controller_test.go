@@ -1,0 +1,477 @@
+package controller_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/webotp/webotp/wasm/controller"
+)
+
+func TestController(t *testing.T) {
+	fillOf := func(el, code, source string) []string {
+		return []string{
+			"set " + el + " " + code,
+			"event " + el + " input",
+			"event " + el + " change",
+			"event " + el + " autocomplete code=" + code + " source=" + source,
+			"announce " + controller.Announcement,
+		}
+	}
+	cat := func(parts ...[]string) []string { return slices.Concat(parts...) }
+	tests := []struct {
+		name   string
+		script attrs
+		inputs []*input
+		run    func(p *page, c *controller.Controller)
+		want   []string
+	}{
+		{
+			name:   "a page with one empty target starts one request",
+			inputs: []*input{newInput("otp")},
+			want:   []string{"get 1"},
+		},
+		{
+			name:   "a page without a usable target starts nothing",
+			inputs: []*input{{name: "gone", attrs: map[string]string{}}, newInput("off", "data-webotp", "off")},
+			want:   nil,
+		},
+		{
+			name:   "the request goes to the focused target rather than the first",
+			inputs: []*input{newInput("first"), newInput("second")},
+			run: func(p *page, c *controller.Controller) {
+				c.Hidden()
+				p.take()
+				p.focused = p.inputs[1]
+				c.Shown()
+				c.Resolved(2, "111111")
+			},
+			want: cat([]string{"get 2"}, fillOf("second", "111111", "webotp")),
+		},
+		{
+			name: "disabled, filled and switched-off inputs are skipped in document order",
+			inputs: []*input{
+				{name: "disabled", attrs: map[string]string{}, connected: true, disabled: true},
+				{name: "filled", attrs: map[string]string{}, connected: true, value: "12"},
+				newInput("off", "data-webotp", "OFF"),
+				newInput("empty"),
+			},
+			run:  func(p *page, c *controller.Controller) { c.Resolved(1, "222222") },
+			want: cat([]string{"get 1"}, fillOf("empty", "222222", "webotp")),
+		},
+		{
+			name:   "a code fills the input with events and an announcement, without submitting by default",
+			inputs: []*input{newInput("otp")},
+			run:    func(p *page, c *controller.Controller) { c.Resolved(1, "123456") },
+			want:   cat([]string{"get 1"}, fillOf("otp", "123456", "webotp")),
+		},
+		{
+			name:   "autosubmit on the script tag submits the form once after the fill",
+			script: attrs{"data-autosubmit": ""},
+			inputs: []*input{newInput("otp")},
+			run:    func(p *page, c *controller.Controller) { c.Resolved(1, "123456") },
+			want:   cat([]string{"get 1"}, fillOf("otp", "123456", "webotp"), []string{"request-submit otp"}),
+		},
+		{
+			name:   "autosubmit off on the input overrides the script tag",
+			script: attrs{"data-autosubmit": "true"},
+			inputs: []*input{newInput("otp", "data-autosubmit", "false")},
+			run:    func(p *page, c *controller.Controller) { c.Resolved(1, "123456") },
+			want:   cat([]string{"get 1"}, fillOf("otp", "123456", "webotp")),
+		},
+		{
+			name:   "autosubmit does not submit again when a listener submitted during the fill",
+			inputs: []*input{newInput("otp", "data-autosubmit", "on")},
+			run: func(p *page, c *controller.Controller) {
+				p.onEvent = func(el *input, typ string) bool {
+					if typ == "input" {
+						c.Submit(func(controller.Element) bool { return true })
+					}
+					return false
+				}
+				c.Resolved(1, "123456")
+			},
+			want: cat([]string{"get 1"}, fillOf("otp", "123456", "webotp")),
+		},
+		{
+			name:   "autosubmit does not submit when the autocomplete event is cancelled",
+			inputs: []*input{newInput("otp", "data-autosubmit", "")},
+			run: func(p *page, c *controller.Controller) {
+				p.onEvent = func(el *input, typ string) bool { return typ == "autocomplete" }
+				c.Resolved(1, "123456")
+			},
+			want: cat([]string{"get 1"}, fillOf("otp", "123456", "webotp")),
+		},
+		{
+			name:   "a request ends with reason timeout after the default 240 seconds",
+			inputs: []*input{newInput("otp")},
+			run: func(p *page, c *controller.Controller) {
+				p.advance(239 * time.Second)
+				p.logf("239s")
+				p.advance(time.Second)
+				c.Resolved(1, "123456")
+			},
+			want: []string{"get 1", "239s", "cancel 1 timeout", "event otp webotp:abort reason=timeout"},
+		},
+		{
+			name:   "data-timeout on the input overrides the script tag's",
+			script: attrs{"data-timeout": "30"},
+			inputs: []*input{newInput("otp", "data-timeout", "1.5")},
+			run:    func(p *page, c *controller.Controller) { p.advance(1500 * time.Millisecond) },
+			want:   []string{"get 1", "cancel 1 timeout", "event otp webotp:abort reason=timeout"},
+		},
+		{
+			name:   "submitting the input's form ends the request with reason submit and arms nothing",
+			inputs: []*input{newInput("otp")},
+			run: func(p *page, c *controller.Controller) {
+				c.Submit(func(el controller.Element) bool { return el == p.inputs[0] })
+				c.Mutated()
+			},
+			want: []string{"get 1", "cancel 1 submit", "event otp webotp:abort reason=submit"},
+		},
+		{
+			name:   "submitting another form leaves the request alone",
+			inputs: []*input{newInput("otp")},
+			run: func(p *page, c *controller.Controller) {
+				c.Submit(func(controller.Element) bool { return false })
+			},
+			want: []string{"get 1"},
+		},
+		{
+			name:   "removing the target ends the request with reason removed and arms the next target",
+			inputs: []*input{newInput("old"), newInput("new")},
+			run: func(p *page, c *controller.Controller) {
+				p.inputs[0].connected = false
+				c.Mutated()
+			},
+			want: []string{"get 1", "cancel 1 removed", "event old webotp:abort reason=removed", "get 2"},
+		},
+		{
+			name:   "a target added later is armed by the mutation that adds it",
+			inputs: []*input{{name: "later", attrs: map[string]string{}}},
+			run: func(p *page, c *controller.Controller) {
+				p.inputs[0].connected = true
+				c.Mutated()
+				c.Mutated()
+			},
+			want: []string{"get 1"},
+		},
+		{
+			name:   "pagehide ends the request with reason hidden and pageshow arms it again",
+			inputs: []*input{newInput("otp")},
+			run: func(p *page, c *controller.Controller) {
+				c.Hidden()
+				c.Mutated()
+				c.Shown()
+				c.Shown()
+			},
+			want: []string{"get 1", "cancel 1 hidden", "event otp webotp:abort reason=hidden", "get 2"},
+		},
+		{
+			name:   "a rejection is reported as webotp:error and the input is not armed again",
+			inputs: []*input{newInput("otp")},
+			run: func(p *page, c *controller.Controller) {
+				c.Rejected(1, "NotAllowedError", "denied")
+				c.Mutated()
+			},
+			want: []string{"get 1", "event otp webotp:error message=denied name=NotAllowedError"},
+		},
+		{
+			name:   "a late answer to an aborted request is ignored",
+			inputs: []*input{newInput("otp")},
+			run: func(p *page, c *controller.Controller) {
+				c.Abort(nil)
+				c.Rejected(1, "AbortError", "aborted")
+				c.Resolved(1, "123456")
+			},
+			want: []string{"get 1", "cancel 1 api", "event otp webotp:abort reason=api"},
+		},
+		{
+			name:   "webotp.abort of another input leaves the request alone",
+			inputs: []*input{newInput("otp"), newInput("other")},
+			run:    func(p *page, c *controller.Controller) { c.Abort(p.inputs[1]) },
+			want:   []string{"get 1"},
+		},
+		{
+			name:   "focus moves an automatic request to another eligible target without a new get",
+			inputs: []*input{newInput("a"), newInput("b", "data-autosubmit", "")},
+			run: func(p *page, c *controller.Controller) {
+				c.Focused(p.inputs[1])
+				c.Resolved(1, "123456")
+			},
+			want: cat([]string{"get 1"}, fillOf("b", "123456", "webotp"), []string{"request-submit b"}),
+		},
+		{
+			name:   "the fill's own input event does not clear anything or re-arm",
+			inputs: []*input{newInput("otp")},
+			run: func(p *page, c *controller.Controller) {
+				p.onEvent = func(el *input, typ string) bool {
+					c.Input(el)
+					c.Mutated()
+					return false
+				}
+				c.Resolved(1, "123456")
+			},
+			want: cat([]string{"get 1"}, fillOf("otp", "123456", "webotp")),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPage(tt.inputs...)
+			c := newController(p, tt.script)
+			c.Start()
+			if tt.run != nil {
+				tt.run(p, c)
+			}
+			if got := p.take(); !slices.Equal(got, tt.want) {
+				t.Errorf("log:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+		})
+	}
+}
+
+func TestReceive(t *testing.T) {
+	tests := []struct {
+		name    string
+		run     func(p *page, c *controller.Controller, w *waiter)
+		timeout time.Duration
+		want    string
+	}{
+		{
+			name: "receive resolves with the code it filled in",
+			run:  func(p *page, c *controller.Controller, w *waiter) { c.Resolved(2, "654321") },
+			want: "resolve 654321",
+		},
+		{
+			name:    "receive rejects with TimeoutError after its own timeout",
+			timeout: 5 * time.Second,
+			run:     func(p *page, c *controller.Controller, w *waiter) { p.advance(5 * time.Second) },
+			want:    "reject TimeoutError: webotp: request aborted: timeout",
+		},
+		{
+			name: "receive rejects with AbortError when webotp.abort is called",
+			run:  func(p *page, c *controller.Controller, w *waiter) { c.Abort(p.inputs[1]) },
+			want: "reject AbortError: webotp: request aborted: api",
+		},
+		{
+			name: "receive rejects with the browser's error name",
+			run: func(p *page, c *controller.Controller, w *waiter) {
+				c.Rejected(2, "InvalidStateError", "OTP retrieval timed out.")
+			},
+			want: "reject InvalidStateError: OTP retrieval timed out.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPage(newInput("auto"), newInput("explicit", "data-webotp", "off"))
+			c := newController(p, nil)
+			c.Start()
+			w := &waiter{}
+			c.Receive(p.inputs[1], tt.timeout, w)
+			tt.run(p, c, w)
+			if w.got != tt.want {
+				t.Errorf("got %q, want %q", w.got, tt.want)
+			}
+			if got := p.log[:3]; !slices.Equal(got, []string{"get 1", "cancel 1 api", "event auto webotp:abort reason=api"}) {
+				t.Errorf("receive did not end the automatic request first: %q", got)
+			}
+		})
+	}
+}
+
+func TestPaste(t *testing.T) {
+	tests := []struct {
+		name       string
+		text       string
+		wantResult controller.PasteResult
+		wantInsert string
+		wantLog    []string
+	}{
+		{
+			name:       "a whole SMS for this host fills its code and completes the request",
+			text:       "Your code is 123456.\n\n@example.com #123456",
+			wantResult: controller.PasteHandled,
+			wantLog: []string{"cancel 1 paste", "set otp 123456", "event otp input", "event otp change",
+				"event otp autocomplete code=123456 source=paste", "announce " + controller.Announcement},
+		},
+		{
+			name:       "a whole SMS for another host is refused with a validity message",
+			text:       "Your code is 123456.\n\n@evil.example #123456",
+			wantResult: controller.PasteHandled,
+			wantLog:    []string{"validity otp This code is for evil.example, not this site."},
+		},
+		{
+			name:       "a subdomain is another host, as in Chromium",
+			text:       "@www.example.com #123456",
+			wantResult: controller.PasteHandled,
+			wantLog:    []string{"validity otp This code is for www.example.com, not this site."},
+		},
+		{
+			name:       "a message whose embedded host is this host fills",
+			text:       "@shop.example #777777 @example.com",
+			wantResult: controller.PasteHandled,
+			wantLog: []string{"cancel 1 paste", "set otp 777777", "event otp input", "event otp change",
+				"event otp autocomplete code=777777 source=paste", "announce " + controller.Announcement},
+		},
+		{
+			name:       "a code with a space goes in without it",
+			text:       "123 456",
+			wantResult: controller.PasteInsert,
+			wantInsert: "123456",
+		},
+		{
+			name:       "a code with dashes and full-width digits goes in normalised",
+			text:       "１２３–４５６",
+			wantResult: controller.PasteInsert,
+			wantInsert: "123456",
+		},
+		{
+			name:       "a plain code pastes as usual",
+			text:       "123456",
+			wantResult: controller.PasteDefault,
+		},
+		{
+			name:       "ordinary text pastes as usual",
+			text:       "call me maybe",
+			wantResult: controller.PasteDefault,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPage(newInput("otp"))
+			c := newController(p, nil)
+			c.Start()
+			p.take()
+			res, ins := c.Paste(p.inputs[0], tt.text)
+			if res != tt.wantResult || ins != tt.wantInsert {
+				t.Errorf("Paste = %v %q, want %v %q", res, ins, tt.wantResult, tt.wantInsert)
+			}
+			if got := p.take(); !slices.Equal(got, tt.wantLog) {
+				t.Errorf("log:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.wantLog, "\n  "))
+			}
+		})
+	}
+}
+
+func TestRefusalIsClearedByTheNextInput(t *testing.T) {
+	p := newPage(newInput("otp"))
+	c := newController(p, nil)
+	c.Start()
+	c.Paste(p.inputs[0], "@evil.example #1")
+	c.Input(p.inputs[0])
+	c.Input(p.inputs[0])
+	want := []string{"get 1", "validity otp This code is for evil.example, not this site.", "validity otp "}
+	if got := p.take(); !slices.Equal(got, want) {
+		t.Errorf("log %q, want %q", got, want)
+	}
+}
+
+func TestDevEmulation(t *testing.T) {
+	const outbox = "http://127.0.0.1:8080/dev/outbox"
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	msg := func(body string, at time.Duration) controller.OutboxMessage {
+		return controller.OutboxMessage{Body: body, SentAt: t0.Add(at)}
+	}
+	tests := []struct {
+		name string
+		host string
+		run  func(p *page, c *controller.Controller)
+		want []string
+	}{
+		{
+			name: "on a non-loopback host the real get is used",
+			host: "example.com",
+			want: []string{"get 1"},
+		},
+		{
+			name: "a message for this host shows the consent bar and Allow fills with source dev",
+			host: "localhost",
+			run: func(p *page, c *controller.Controller) {
+				c.Outbox(1, []controller.OutboxMessage{msg("@localhost #424242", time.Second)}, nil)
+				c.Consent(1, true)
+			},
+			want: []string{"fetch 1 " + outbox, "consent 1 424242 localhost", "hide-consent",
+				"set otp 424242", "event otp input", "event otp change",
+				"event otp autocomplete code=424242 source=dev", "announce " + controller.Announcement},
+		},
+		{
+			name: "Deny ends the request with NotAllowedError",
+			host: "localhost",
+			run: func(p *page, c *controller.Controller) {
+				c.Outbox(1, []controller.OutboxMessage{msg("@localhost #424242", 0)}, nil)
+				c.Consent(1, false)
+				c.Consent(1, true)
+			},
+			want: []string{"fetch 1 " + outbox, "consent 1 424242 localhost", "hide-consent",
+				"event otp webotp:error message=The user denied the one-time code. name=NotAllowedError"},
+		},
+		{
+			name: "messages for other hosts or too old are skipped and polling goes on every second",
+			host: "127.0.0.1",
+			run: func(p *page, c *controller.Controller) {
+				c.Outbox(1, []controller.OutboxMessage{
+					msg("@localhost #1", time.Second),
+					msg("@127.0.0.1 #2", -time.Minute),
+					msg("no code here", time.Second),
+				}, nil)
+				p.advance(999 * time.Millisecond)
+				p.logf("999ms")
+				p.advance(time.Millisecond)
+				c.Outbox(1, []controller.OutboxMessage{msg("@127.0.0.1 #3", -10*time.Second)}, nil)
+			},
+			want: []string{"fetch 1 " + outbox, "999ms", "fetch 1 " + outbox, "consent 1 3 127.0.0.1"},
+		},
+		{
+			name: "a failing outbox read is reported once and polling goes on",
+			host: "localhost",
+			run: func(p *page, c *controller.Controller) {
+				c.Outbox(1, nil, errors.New("offline"))
+				p.advance(time.Second)
+				c.Outbox(1, nil, errors.New("offline"))
+			},
+			want: []string{"fetch 1 " + outbox,
+				"event otp webotp:error message=webotp: dev outbox: offline name=NetworkError",
+				"fetch 1 " + outbox},
+		},
+		{
+			name: "a message already offered is not offered to the next request",
+			host: "localhost",
+			run: func(p *page, c *controller.Controller) {
+				m := []controller.OutboxMessage{msg("@localhost #5", 0)}
+				c.Outbox(1, m, nil)
+				c.Abort(nil)
+				c.Receive(p.inputs[0], 0, &waiter{})
+				c.Outbox(2, m, nil)
+			},
+			want: []string{"fetch 1 " + outbox, "consent 1 5 localhost", "hide-consent", "cancel 1 api",
+				"event otp webotp:abort reason=api", "fetch 2 " + outbox},
+		},
+		{
+			name: "the timeout stops polling and hides the consent bar",
+			host: "localhost",
+			run: func(p *page, c *controller.Controller) {
+				c.Outbox(1, []controller.OutboxMessage{msg("@localhost #5", 0)}, nil)
+				p.advance(controller.DefaultTimeout)
+				p.advance(time.Minute)
+			},
+			want: []string{"fetch 1 " + outbox, "consent 1 5 localhost", "hide-consent", "cancel 1 timeout",
+				"event otp webotp:abort reason=timeout"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPage(newInput("otp"))
+			p.host = tt.host
+			c := newController(p, attrs{"data-dev-outbox": outbox})
+			c.Start()
+			if tt.run != nil {
+				tt.run(p, c)
+			}
+			if got := p.take(); !slices.Equal(got, tt.want) {
+				t.Errorf("log:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+		})
+	}
+}
