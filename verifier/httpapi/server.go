@@ -127,17 +127,17 @@ func New(cfg Config) (*Server, error) {
 
 	s.handler = s.instrument(r.Handler)
 	s.srv = &fasthttp.Server{
-		Handler:                       s.handler,
-		ErrorHandler:                  s.readError,
-		Name:                          "webotp",
-		MaxRequestBodySize:            MaxBodySize,
-		ReadTimeout:                   cfg.ReadTimeout,
-		WriteTimeout:                  cfg.WriteTimeout,
-		IdleTimeout:                   cfg.IdleTimeout,
-		CloseOnShutdown:               true,
-		DisablePreParseMultipartForm:  true,
-		NoDefaultContentType:          true,
-		Logger:                        fasthttpLogger{cfg.Logger},
+		Handler:                      s.handler,
+		ErrorHandler:                 s.readError,
+		Name:                         "webotp",
+		MaxRequestBodySize:           MaxBodySize,
+		ReadTimeout:                  cfg.ReadTimeout,
+		WriteTimeout:                 cfg.WriteTimeout,
+		IdleTimeout:                  cfg.IdleTimeout,
+		CloseOnShutdown:              true,
+		DisablePreParseMultipartForm: true,
+		NoDefaultContentType:         true,
+		Logger:                       fasthttpLogger{cfg.Logger},
 	}
 	return s, nil
 }

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/webotp/webotp/verifier"
+	"github.com/webotp/webotp/verifier/httpapi"
+)
+
+// serveConfig is everything `webotp serve` is told by flags, WEBOTP_*
+// environment variables and the config file.
+type serveConfig struct {
+	Addr            string
+	Dev             bool
+	Origins         []string // --origin: extra allowed origins of the dev app
+	Store           string   // "memory" or a redis:// URL
+	Secret          string   // base64, or "id:base64,id2:base64" (first issues)
+	ConfigFile      string
+	Sender          string // console, webhook or twilio
+	WebhookURL      string
+	WebhookSecret   string
+	TwilioSID       string
+	TwilioToken     string
+	TwilioFrom      string
+	TwilioService   string
+	TwilioBaseURL   string
+	LogLevel        string
+	LogFormat       string
+	ReadTimeout     time.Duration
+	WriteTimeout    time.Duration
+	ShutdownTimeout time.Duration
+}
+
+// envName is the environment variable of a flag: --twilio-from is
+// WEBOTP_TWILIO_FROM.
+func envName(flagName string) string {
+	return "WEBOTP_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// listFlag is a repeatable string flag; its environment variable is a
+// comma-separated list.
+type listFlag struct{ values *[]string }
+
+func (l listFlag) String() string {
+	if l.values == nil {
+		return ""
+	}
+	return strings.Join(*l.values, ",")
+}
+
+func (l listFlag) Set(s string) error {
+	for v := range strings.SplitSeq(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l.values = append(*l.values, v)
+		}
+	}
+	return nil
+}
+
+// newServeFlags returns the flag set of `webotp serve`, filling c.
+func newServeFlags(c *serveConfig) *flag.FlagSet {
+	fs := flag.NewFlagSet("webotp serve", flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", "", "listen address (default :8080, or 127.0.0.1:8080 with --dev)")
+	fs.BoolVar(&c.Dev, "dev", false, "development mode: loopback only, API key \"dev\", console + outbox sender, /dev pages, the demo at /")
+	fs.Var(listFlag{&c.Origins}, "origin", "extra allowed origin of the dev app (repeatable; comma-separated in the environment)")
+	fs.StringVar(&c.Store, "store", "memory", "where verifications are kept: memory, or redis://[[user]:password@]host[:port][/db] (also rediss://, redis+cluster://)")
+	fs.StringVar(&c.Secret, "secret", "", "master key: at least 32 random bytes in base64, or id:base64,id2:base64 to rotate (the first issues); required outside dev mode")
+	fs.StringVar(&c.ConfigFile, "config", "", "JSON file describing the apps (API key hashes, origins, texts, limits)")
+	fs.StringVar(&c.Sender, "sender", "", "how messages are delivered: webhook, twilio or console (prints, delivers nothing); required outside dev mode")
+	fs.StringVar(&c.WebhookURL, "webhook-url", "", "webhook sender: URL receiving a signed JSON POST per message")
+	fs.StringVar(&c.WebhookSecret, "webhook-secret", "", "webhook sender: secret of the X-Webotp-Signature HMAC")
+	fs.StringVar(&c.TwilioSID, "twilio-account-sid", "", "twilio sender: account SID (AC...)")
+	fs.StringVar(&c.TwilioToken, "twilio-auth-token", "", "twilio sender: auth token")
+	fs.StringVar(&c.TwilioFrom, "twilio-from", "", "twilio sender: sending number or alphanumeric sender id")
+	fs.StringVar(&c.TwilioService, "twilio-messaging-service-sid", "", "twilio sender: messaging service SID (MG...), instead of --twilio-from")
+	fs.StringVar(&c.TwilioBaseURL, "twilio-base-url", "", "twilio sender: API base URL (default https://api.twilio.com)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", 10*time.Second, "time allowed to read a request")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", 10*time.Second, "time allowed to write a response")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "time in-flight requests get to finish on SIGINT/SIGTERM")
+	return fs
+}
+
+// parseServeFlags parses args, then gives every flag not on the command
+// line the value of its environment variable, if set: flags win.
+func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, *flag.FlagSet, error) {
+	c := &serveConfig{}
+	fs := newServeFlags(c)
+	fs.SetOutput(new(strings.Builder))
+	if err := fs.Parse(args); err != nil {
+		return nil, fs, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fs, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		if v := getenv(envName(f.Name)); v != "" {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s=%q: %w", envName(f.Name), v, e)
+			}
+		}
+	})
+	if err != nil {
+		return nil, fs, err
+	}
+	if c.Addr == "" {
+		c.Addr = ":8080"
+		if c.Dev {
+			c.Addr = "127.0.0.1:8080"
+		}
+	}
+	return c, fs, nil
+}
+
+// checkLoopback refuses a dev address that is not loopback only.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--dev listens on loopback only (127.0.0.1, ::1 or localhost), not %q: development mode gives every visitor the API key \"dev\" and shows the codes", addr)
+}
+
+// parseKeys reads --secret: one base64 key (its id derived from it), or a
+// comma list of id:base64 whose first issues new codes.
+func parseKeys(s string) ([]verifier.MasterKey, error) {
+	var keys []verifier.MasterKey
+	seen := map[string]bool{}
+	for i, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		id, b64, ok := strings.Cut(part, ":")
+		if !ok {
+			id, b64 = "", part
+		}
+		secret, err := decodeBase64(b64)
+		if err != nil {
+			return nil, fmt.Errorf("secret %d is not base64", i+1)
+		}
+		if len(secret) < 32 {
+			return nil, fmt.Errorf("secret %d has %d bytes; at least 32 random bytes are needed (openssl rand -base64 32)", i+1, len(secret))
+		}
+		if id == "" {
+			sum := sha256.Sum256(secret)
+			id = hex.EncodeToString(sum[:4])
+		}
+		if seen[id] {
+			return nil, fmt.Errorf("secret id %q is given twice", id)
+		}
+		seen[id] = true
+		keys = append(keys, verifier.MasterKey{ID: id, Secret: secret})
+	}
+	return keys, nil
+}
+
+func decodeBase64(s string) ([]byte, error) {
+	s = strings.TrimRight(strings.TrimSpace(s), "=")
+	if b, err := base64.RawStdEncoding.DecodeString(s); err == nil {
+		return b, nil
+	}
+	return base64.RawURLEncoding.DecodeString(s)
+}
+
+// fileConfig is the JSON of --config.
+type fileConfig struct {
+	Apps []appConfig `json:"apps"`
+}
+
+type appConfig struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// APIKeySHA256 is the hex SHA-256 of the app's API key; APIKeysSHA256
+	// adds more (to rotate a key without downtime).
+	APIKeySHA256  string       `json:"api_key_sha256"`
+	APIKeysSHA256 []string     `json:"api_keys_sha256"`
+	Origins       []string     `json:"origins"`
+	Text          string       `json:"text"`
+	AppHash       string       `json:"app_hash"`
+	Countries     []string     `json:"countries"`
+	Limits        limitsConfig `json:"limits"`
+}
+
+// limitsConfig is verifier.Limits in JSON; durations are Go durations
+// ("10m", "30s"). Zero or absent means the default.
+type limitsConfig struct {
+	CodeLength         int      `json:"code_length"`
+	Lifetime           duration `json:"lifetime"`
+	MaxAttempts        int      `json:"max_attempts"`
+	MaxSends           int      `json:"max_sends"`
+	ResendCooldown     duration `json:"resend_cooldown"`
+	PhoneFailures      int      `json:"phone_failures"`
+	PhoneFailureWindow duration `json:"phone_failure_window"`
+	PhoneStarts        int      `json:"phone_starts"`
+	PhoneStartWindow   duration `json:"phone_start_window"`
+	IPStarts           int      `json:"ip_starts"`
+	IPStartWindow      duration `json:"ip_start_window"`
+	AppSends           int      `json:"app_sends"`
+	AppSendWindow      duration `json:"app_send_window"`
+}
+
+type duration time.Duration
+
+func (d *duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New(`a duration is a string like "10m" or "30s"`)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("duration %q: want a string like \"10m\" or \"30s\"", s)
+	}
+	*d = duration(v)
+	return nil
+}
+
+func (l limitsConfig) limits() verifier.Limits {
+	return verifier.Limits{
+		CodeLength: l.CodeLength, Lifetime: time.Duration(l.Lifetime), MaxAttempts: l.MaxAttempts,
+		MaxSends: l.MaxSends, ResendCooldown: time.Duration(l.ResendCooldown),
+		PhoneFailures: l.PhoneFailures, PhoneFailureWindow: time.Duration(l.PhoneFailureWindow),
+		PhoneStarts: l.PhoneStarts, PhoneStartWindow: time.Duration(l.PhoneStartWindow),
+		IPStarts: l.IPStarts, IPStartWindow: time.Duration(l.IPStartWindow),
+		AppSends: l.AppSends, AppSendWindow: time.Duration(l.AppSendWindow),
+	}
+}
+
+// loadApps reads the config file into API keys. Outside dev mode every
+// origin must be https.
+func loadApps(path string, dev bool) ([]httpapi.Key, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	var fc fileConfig
+	if err := dec.Decode(&fc); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	var keys []httpapi.Key
+	ids := map[string]bool{}
+	hashes := map[[sha256.Size]byte]string{}
+	for i, a := range fc.Apps {
+		where := fmt.Sprintf("config %s: app %d (%q)", path, i+1, a.ID)
+		if a.ID == "" {
+			return nil, fmt.Errorf("%s: an id is required", where)
+		}
+		if ids[a.ID] {
+			return nil, fmt.Errorf("%s: the id is used twice", where)
+		}
+		ids[a.ID] = true
+		if len(a.Origins) == 0 {
+			return nil, fmt.Errorf("%s: at least one origin is required", where)
+		}
+		for _, o := range a.Origins {
+			if err := checkOrigin(o, dev); err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+		}
+		app := &verifier.App{
+			ID: a.ID, Name: a.Name, Origins: a.Origins, Text: a.Text, AppHash: a.AppHash,
+			Countries: a.Countries, Limits: a.Limits.limits(),
+		}
+		if app.Name == "" {
+			app.Name = app.ID
+		}
+		hexes := a.APIKeysSHA256
+		if a.APIKeySHA256 != "" {
+			hexes = append([]string{a.APIKeySHA256}, hexes...)
+		}
+		if len(hexes) == 0 {
+			return nil, fmt.Errorf("%s: api_key_sha256 is required (printf %%s \"$KEY\" | sha256sum)", where)
+		}
+		for _, h := range hexes {
+			sum, err := httpapi.ParseKeyHash(strings.ToLower(strings.TrimSpace(h)))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			if other, dup := hashes[sum]; dup {
+				return nil, fmt.Errorf("%s: its API key is also the key of app %q", where, other)
+			}
+			hashes[sum] = a.ID
+			keys = append(keys, httpapi.Key{SHA256: sum, App: app})
+		}
+	}
+	return keys, nil
+}
+
+// checkOrigin accepts an exact origin: https://host[:port], or in dev mode
+// http://localhost-like hosts too.
+func checkOrigin(o string, dev bool) error {
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("origin %q is not scheme://host[:port]", o)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if dev {
+			return nil
+		}
+		return fmt.Errorf("origin %q: only https origins are allowed outside dev mode (WebOTP needs a secure context)", o)
+	default:
+		return fmt.Errorf("origin %q: the scheme must be https", o)
+	}
+}
