@@ -14,36 +14,27 @@ import (
 // one string per 16 bytes, so two strings never name one record.
 var ids = base64.RawURLEncoding.Strict()
 
-// record is a verification kept compactly: 96 bytes plus the map entries
-// that point at it. Times are Unix milliseconds, strings that repeat (app,
-// key id, origins) are indices into the shard's interner, and the phone
-// and phone key are packed when they have the usual form.
+// record is a verification kept compactly in 64 bytes. Times are Unix
+// milliseconds (expiry and resend time as offsets from creation), the
+// strings that repeat (app, key id, origins) one index into the shard's
+// interner, and the phone and phone key are packed when they have the
+// usual form; what does not fit waits in the shard's ext map.
 type record struct {
 	phoneKey    [16]byte
-	phone       uint64 // the digits of an E.164 number; 0: ext.phone
+	phone       uint64 // the digits of an E.164 number
 	created     int64
-	expires     int64
-	resendAfter int64
+	expires     int32 // ms after created
+	resendAfter int32 // ms after created
 	lifetime    uint32 // ms
 	cooldown    uint32 // ms
-	app         uint32
-	keyID       uint32
-	origin      uint32
-	embedded    uint32
+	profile     uint32 // app, key id, origin, embedded origin
 	sends       uint16
 	attempts    uint16
 	maxAttempts uint16
 	maxSends    uint16
 	stored      uint8
-	flags       uint8 // longPhone, longPhoneKey
-	ext         *recordExt
+	flags       uint8 // longPhone, longPhoneKey, hasExt
 }
-
-// Record flags: the value is in ext, not packed.
-const (
-	longPhone uint8 = 1 << iota
-	longPhoneKey
-)
 
 // recordExt holds what does not fit a record: rare or irregular values.
 type recordExt struct {
@@ -51,6 +42,18 @@ type recordExt struct {
 	phoneKey      string // when not packed
 	deliveryError string
 }
+
+// profile is the part of a verification that many share.
+type profile struct {
+	app, keyID, origin, embedded string
+}
+
+// Record flags.
+const (
+	longPhone    uint8 = 1 << iota // the phone is in ext
+	longPhoneKey                   // the phone key is in ext
+	hasExt                         // the shard's ext map holds an entry
+)
 
 const (
 	storedPending uint8 = iota
@@ -93,6 +96,15 @@ func msDuration(d time.Duration) (uint32, error) {
 	return uint32(ms), nil
 }
 
+// offset returns t as milliseconds after created: within 24 days.
+func offset(created int64, t time.Time) (int32, error) {
+	d := unixMilli(t) - created
+	if d < math.MinInt32 || d > math.MaxInt32 {
+		return 0, fmt.Errorf("time %v out of range", t)
+	}
+	return int32(d), nil
+}
+
 func small(name string, n int) (uint16, error) {
 	if n < 0 || n > math.MaxUint16 {
 		return 0, fmt.Errorf("%s %d out of range", name, n)
@@ -100,32 +112,34 @@ func small(name string, n int) (uint16, error) {
 	return uint16(n), nil
 }
 
-// encode packs v into r, interning strings with in. The caller holds the
-// shard's lock.
-func encode(v *verifier.Verification, in *interner) (*record, error) {
-	r := &record{
-		created:     unixMilli(v.CreatedAt),
-		expires:     unixMilli(v.ExpiresAt),
-		resendAfter: unixMilli(v.ResendAfter),
-	}
+// encode packs v into a record and the ext it needs, if any, interning
+// with in. The caller holds the shard's lock.
+func encode(v *verifier.Verification, in *interner) (*record, *recordExt, error) {
+	r := &record{created: unixMilli(v.CreatedAt)}
 	var err error
+	if r.expires, err = offset(r.created, v.ExpiresAt); err != nil {
+		return nil, nil, err
+	}
+	if r.resendAfter, err = offset(r.created, v.ResendAfter); err != nil {
+		return nil, nil, err
+	}
 	if r.lifetime, err = msDuration(v.Lifetime); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.cooldown, err = msDuration(v.Cooldown); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.sends, err = small("sends", v.Sends); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.attempts, err = small("attempts", v.Attempts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.maxAttempts, err = small("max attempts", v.MaxAttempts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.maxSends, err = small("max sends", v.MaxSends); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	switch v.Stored {
 	case verifier.StatusPending:
@@ -135,11 +149,10 @@ func encode(v *verifier.Verification, in *interner) (*record, error) {
 	case verifier.StatusCanceled:
 		r.stored = storedCanceled
 	default:
-		return nil, fmt.Errorf("stored status %q", v.Stored)
+		return nil, nil, fmt.Errorf("stored status %q", v.Stored)
 	}
-	r.phone = packPhone(v.Phone)
 	var ext recordExt
-	if r.phone == 0 {
+	if r.phone = packPhone(v.Phone); r.phone == 0 {
 		r.flags |= longPhone
 		ext.phone = v.Phone
 	}
@@ -150,30 +163,29 @@ func encode(v *verifier.Verification, in *interner) (*record, error) {
 		ext.phoneKey = v.PhoneKey
 	}
 	ext.deliveryError = v.DeliveryError
-	if ext != (recordExt{}) {
-		r.ext = &ext
+	r.profile = in.intern(profile{v.AppID, v.KeyID, v.Origin, v.EmbeddedOrigin})
+	if ext == (recordExt{}) {
+		return r, nil, nil
 	}
-	r.app = in.intern(v.AppID)
-	r.keyID = in.intern(v.KeyID)
-	r.origin = in.intern(v.Origin)
-	r.embedded = in.intern(v.EmbeddedOrigin)
-	return r, nil
+	r.flags |= hasExt
+	return r, &ext, nil
 }
 
-// decode returns the verification r holds. The caller holds the shard's
-// lock.
-func (r *record) decode(id string, in *interner) *verifier.Verification {
+// decode returns the verification r holds; ext is its ext entry or nil.
+// The caller holds the shard's lock.
+func (r *record) decode(id string, ext *recordExt, in *interner) *verifier.Verification {
+	p := in.profile(r.profile)
 	v := &verifier.Verification{
 		ID:             id,
-		AppID:          in.name(r.app),
-		KeyID:          in.name(r.keyID),
-		Phone:          r.phoneString(),
-		PhoneKey:       r.phoneKeyString(),
-		Origin:         in.name(r.origin),
-		EmbeddedOrigin: in.name(r.embedded),
+		AppID:          p.app,
+		KeyID:          p.keyID,
+		Phone:          r.phoneString(ext),
+		PhoneKey:       r.phoneKeyString(ext),
+		Origin:         p.origin,
+		EmbeddedOrigin: p.embedded,
 		CreatedAt:      fromMilli(r.created),
-		ExpiresAt:      fromMilli(r.expires),
-		ResendAfter:    fromMilli(r.resendAfter),
+		ExpiresAt:      fromMilli(r.expiresAt()),
+		ResendAfter:    fromMilli(r.created + int64(r.resendAfter)),
 		Sends:          int(r.sends),
 		Attempts:       int(r.attempts),
 		MaxAttempts:    int(r.maxAttempts),
@@ -182,32 +194,46 @@ func (r *record) decode(id string, in *interner) *verifier.Verification {
 		Cooldown:       time.Duration(r.cooldown) * time.Millisecond,
 		Stored:         r.storedStatus(),
 	}
-	if r.ext != nil {
-		v.DeliveryError = r.ext.deliveryError
+	if ext != nil {
+		v.DeliveryError = ext.deliveryError
 	}
 	return v
 }
 
-func (r *record) phoneString() string {
+func (r *record) expiresAt() int64 { return r.created + int64(r.expires) }
+
+func (r *record) phoneString(ext *recordExt) string {
 	if r.flags&longPhone != 0 {
-		if r.ext == nil {
+		if ext == nil {
 			return ""
 		}
-		return r.ext.phone
+		return ext.phone
 	}
 	var b [24]byte
 	b[0] = '+'
 	return string(strconv.AppendUint(b[:1], r.phone, 10))
 }
 
-func (r *record) phoneKeyString() string {
+func (r *record) phoneKeyString(ext *recordExt) string {
 	if r.flags&longPhoneKey != 0 {
-		if r.ext == nil {
+		if ext == nil {
 			return ""
 		}
-		return r.ext.phoneKey
+		return ext.phoneKey
 	}
 	return formatID(r.phoneKey)
+}
+
+// samePhoneKey reports whether r's phone key is phoneKey.
+func (r *record) samePhoneKey(phoneKey string, ext *recordExt) bool {
+	if r.flags&longPhoneKey != 0 {
+		if ext == nil {
+			return phoneKey == ""
+		}
+		return ext.phoneKey == phoneKey
+	}
+	pk, ok := parseID(phoneKey)
+	return ok && pk == r.phoneKey
 }
 
 func (r *record) storedStatus() verifier.Status {
@@ -228,69 +254,48 @@ func (r *record) status(now int64) verifier.Status {
 	if r.attempts >= r.maxAttempts {
 		return verifier.StatusMaxAttempts
 	}
-	if now >= r.expires {
+	if now >= r.expiresAt() {
 		return verifier.StatusExpired
 	}
 	return verifier.StatusPending
 }
 
-// setDeliveryError records reason, dropping ext when it no longer holds
-// anything.
-func (r *record) setDeliveryError(reason string) {
-	if r.ext == nil {
-		if reason == "" {
-			return
-		}
-		r.ext = &recordExt{}
-	}
-	r.ext.deliveryError = reason
-	if *r.ext == (recordExt{}) {
-		r.ext = nil
-	}
-}
-
-// nextResendAfter is Verification.NextResendAfter in milliseconds.
-func (r *record) nextResendAfter(now int64) int64 {
+// resent counts a send at now (Unix ms): a new expiry and resend time,
+// as offsets that must fit.
+func (r *record) resent(now int64) error {
 	d := int64(r.cooldown)
 	const day = int64(24 * time.Hour / time.Millisecond)
-	for i := 1; i < int(r.sends) && d < day; i++ {
+	for i := 1; i < int(r.sends)+1 && d < day; i++ {
 		d *= 2
 	}
-	return now + d
-}
-
-// interner maps the few strings that repeat across records to small
-// indices. Index 0 is "". It never shrinks: its strings come from
-// configuration (apps, keys, allowed origins), not from requests.
-type interner struct {
-	names []string
-	index map[string]uint32
-}
-
-func (in *interner) intern(s string) uint32 {
-	if s == "" {
-		return 0
+	exp, after := now+int64(r.lifetime)-r.created, now+d-r.created
+	if exp < math.MinInt32 || exp > math.MaxInt32 || after < math.MinInt32 || after > math.MaxInt32 {
+		return fmt.Errorf("resend at %d ms: times out of range", now)
 	}
-	if i, ok := in.index[s]; ok {
+	r.sends++
+	r.expires, r.resendAfter = int32(exp), int32(after)
+	return nil
+}
+
+// interner maps the few profiles that repeat across records to small
+// indices. It never shrinks: profiles come from configuration (apps, keys,
+// allowed origins), not from requests.
+type interner struct {
+	profiles []profile
+	index    map[profile]uint32
+}
+
+func (in *interner) intern(p profile) uint32 {
+	if i, ok := in.index[p]; ok {
 		return i
 	}
 	if in.index == nil {
-		in.index = make(map[string]uint32)
-		in.names = append(in.names, "")
+		in.index = make(map[profile]uint32)
 	}
-	i := uint32(len(in.names))
-	in.names = append(in.names, s)
-	in.index[s] = i
+	i := uint32(len(in.profiles))
+	in.profiles = append(in.profiles, p)
+	in.index[p] = i
 	return i
 }
 
-// lookup returns the index of s, or false when s was never interned.
-func (in *interner) lookup(s string) (uint32, bool) {
-	if s == "" {
-		return 0, true
-	}
-	i, ok := in.index[s]
-	return i, ok
-}
-
-func (in *interner) name(i uint32) string { return in.names[i] }
+func (in *interner) profile(i uint32) profile { return in.profiles[i] }

@@ -51,30 +51,34 @@ type Store struct {
 var _ verifier.Store = (*Store)(nil)
 
 type shard struct {
-	mu       sync.Mutex
-	recs     map[[16]byte]*record
-	newest   map[newestKey][16]byte
-	long     map[string][16]byte // newest, for phone keys that do not pack
-	counters map[counterKey]counter
+	mu   sync.Mutex
+	recs map[[16]byte]*record
+	ext  map[[16]byte]*recordExt
+	// newest maps a hash of (app, phone key) to the newest verification's
+	// id. A collision is caught when the record does not match, and then
+	// answers not found: it fails closed.
+	newest map[uint64][16]byte
+	// counters maps a hash of a limit key to its packed counter. Hashes
+	// are seeded per Store, so a collision is out of an attacker's reach.
+	counters map[uint64]counter
 	names    interner
 	_        [64]byte // keeps neighbouring shards' locks off one cache line
 }
 
-// newestKey names the newest verification of a phone key in an app; app
-// is an index into the shard's interner.
-type newestKey struct {
-	app      uint32
-	phoneKey [16]byte
-}
+// counter is one fixed window packed in 64 bits: the window's end in Unix
+// milliseconds (42 bits, until 2109) and the events counted (22 bits: a
+// Limit.Max beyond maxCount counts as maxCount).
+type counter uint64
 
-// counterKey is a limit key hashed to 128 bits with the store's random
-// seeds: collisions are out of reach and keys need no memory of their own.
-type counterKey [2]uint64
+const (
+	countBits = 22
+	maxCount  = 1<<countBits - 1
+)
 
-// counter is one fixed window: n events until end (Unix ms).
-type counter struct {
-	n   int64
-	end int64
+func (c counter) n() int64   { return int64(c & maxCount) }
+func (c counter) end() int64 { return int64(c >> countBits) }
+func makeCounter(n, end int64) counter {
+	return counter(uint64(end)<<countBits | uint64(n))
 }
 
 // New returns an empty Store and starts its sweeper unless
@@ -102,9 +106,9 @@ func New(opts Options) *Store {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.recs = make(map[[16]byte]*record)
-		sh.newest = make(map[newestKey][16]byte)
-		sh.long = make(map[string][16]byte)
-		sh.counters = make(map[counterKey]counter)
+		sh.ext = make(map[[16]byte]*recordExt)
+		sh.newest = make(map[uint64][16]byte)
+		sh.counters = make(map[uint64]counter)
 	}
 	interval := opts.SweepInterval
 	if interval == 0 {
@@ -153,54 +157,37 @@ func (s *Store) Sweep(now time.Time) {
 	t := unixMilli(now)
 	horizon := t - verifier.Retention.Milliseconds()
 	type gone struct {
-		id       [16]byte
-		app      string
-		phoneKey string
+		id     [16]byte
+		newest uint64
 	}
 	var removed []gone
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
 		for id, r := range sh.recs {
-			if r.expires <= horizon {
-				removed = append(removed, gone{id, sh.names.name(r.app), r.phoneKeyString()})
+			if r.expiresAt() <= horizon {
+				ext := sh.ext[id]
+				removed = append(removed, gone{id, s.newestHash(sh.names.profile(r.profile).app, r.phoneKeyString(ext))})
 				delete(sh.recs, id)
+				delete(sh.ext, id)
 				s.entries.Add(-1)
 			}
 		}
 		for k, c := range sh.counters {
-			if c.end <= t {
+			if c.end() <= t {
 				delete(sh.counters, k)
 			}
 		}
 		sh.mu.Unlock()
 		for _, g := range removed {
-			s.dropNewest(g.app, g.phoneKey, g.id)
+			ns := &s.shards[g.newest&s.mask]
+			ns.mu.Lock()
+			if ns.newest[g.newest] == g.id {
+				delete(ns.newest, g.newest)
+			}
+			ns.mu.Unlock()
 		}
 		removed = removed[:0]
-	}
-}
-
-// dropNewest forgets the newest entry of (app, phoneKey) if it still
-// names id.
-func (s *Store) dropNewest(app, phoneKey string, id [16]byte) {
-	sh := &s.shards[s.newestShard(phoneKey)]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if pk, ok := parseID(phoneKey); ok {
-		a, ok := sh.names.lookup(app)
-		if !ok {
-			return
-		}
-		k := newestKey{a, pk}
-		if sh.newest[k] == id {
-			delete(sh.newest, k)
-		}
-		return
-	}
-	k := app + "\x00" + phoneKey
-	if sh.long[k] == id {
-		delete(sh.long, k)
 	}
 }
 
@@ -208,15 +195,20 @@ func (s *Store) idShard(id [16]byte) int {
 	return int(binary.LittleEndian.Uint64(id[:8]) & s.mask)
 }
 
-func (s *Store) newestShard(phoneKey string) int {
-	return int(maphash.String(s.seeds[0], phoneKey) & s.mask)
+// newestHash hashes (app, phone key) for the newest index; its low bits
+// pick the shard.
+func (s *Store) newestHash(app, phoneKey string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(s.seeds[1])
+	h.WriteString(app)
+	h.WriteByte(0)
+	h.WriteString(phoneKey)
+	return h.Sum64()
 }
 
-func (s *Store) counterKey(key string) counterKey {
-	return counterKey{maphash.String(s.seeds[0], key), maphash.String(s.seeds[1], key)}
-}
+func (s *Store) counterKey(key string) uint64 { return maphash.String(s.seeds[0], key) }
 
-func (s *Store) counterShard(k counterKey) int { return int(k[0] & s.mask) }
+func (s *Store) counterShard(k uint64) int { return int(k & s.mask) }
 
 // locked is a set of shards held in ascending order.
 type locked struct {
@@ -227,7 +219,7 @@ type locked struct {
 
 // lock locks the shards of idx plus those of the limits' counters and
 // returns the limits' counter keys in keys.
-func (s *Store) lock(l *locked, limits []verifier.Limit, keys []counterKey, idx ...int) {
+func (s *Store) lock(l *locked, limits []verifier.Limit, keys []uint64, idx ...int) {
 	l.s = s
 	l.idx = append(l.buf[:0], idx...)
 	for i, lim := range limits {
@@ -248,49 +240,50 @@ func (l *locked) unlock() {
 }
 
 // counterKeys returns room for the counter keys of limits.
-func counterKeys(limits []verifier.Limit, buf *[4]counterKey) []counterKey {
+func counterKeys(limits []verifier.Limit, buf *[4]uint64) []uint64 {
 	if len(limits) <= len(buf) {
 		return buf[:len(limits)]
 	}
-	return make([]counterKey, len(limits))
+	return make([]uint64, len(limits))
 }
 
 // full returns the first limit without room at now and the time until its
 // window ends. The caller holds the counters' shards.
-func (s *Store) full(limits []verifier.Limit, keys []counterKey, now int64) (time.Duration, bool) {
+func (s *Store) full(limits []verifier.Limit, keys []uint64, now int64) (time.Duration, bool) {
 	for i, lim := range limits {
 		c := s.shards[s.counterShard(keys[i])].counters[keys[i]]
-		if c.end <= now {
-			c = counter{}
+		if c.end() <= now {
+			continue
 		}
-		if c.n >= int64(lim.Max) {
-			return time.Duration(c.end-now) * time.Millisecond, true
+		if c.n() >= min(int64(lim.Max), maxCount) {
+			return time.Duration(c.end()-now) * time.Millisecond, true
 		}
 	}
 	return 0, false
 }
 
 // count adds one event to each limit. The caller holds the counters' shards.
-func (s *Store) count(limits []verifier.Limit, keys []counterKey, now int64) {
+func (s *Store) count(limits []verifier.Limit, keys []uint64, now int64) {
 	for i, lim := range limits {
 		m := s.shards[s.counterShard(keys[i])].counters
 		c := m[keys[i]]
-		if c.end <= now {
-			c = counter{end: now + lim.Window.Milliseconds()}
+		if c.end() <= now {
+			c = makeCounter(0, now+lim.Window.Milliseconds())
 		}
-		c.n++
+		if c.n() < maxCount {
+			c = makeCounter(c.n()+1, c.end())
+		}
 		m[keys[i]] = c
 	}
 }
 
 // refund takes one event back from each limit whose window is open. The
 // caller holds the counters' shards.
-func (s *Store) refund(limits []verifier.Limit, keys []counterKey, now int64) {
+func (s *Store) refund(limits []verifier.Limit, keys []uint64, now int64) {
 	for i := range limits {
 		m := s.shards[s.counterShard(keys[i])].counters
-		if c, ok := m[keys[i]]; ok && c.end > now && c.n > 0 {
-			c.n--
-			m[keys[i]] = c
+		if c, ok := m[keys[i]]; ok && c.end() > now && c.n() > 0 {
+			m[keys[i]] = makeCounter(c.n()-1, c.end())
 		}
 	}
 }
@@ -319,17 +312,18 @@ func (s *Store) Create(ctx context.Context, v *verifier.Verification, limits []v
 		return verifier.StoreUnavailable(fmt.Errorf("memstore: full: %d verifications", s.maxEntries))
 	}
 	now := unixMilli(v.CreatedAt)
-	var kb [4]counterKey
+	var kb [4]uint64
 	keys := counterKeys(limits, &kb)
-	ri, ni := s.idShard(id), s.newestShard(v.PhoneKey)
+	nh := s.newestHash(v.AppID, v.PhoneKey)
+	ri, ni := s.idShard(id), int(nh&s.mask)
 	var l locked
 	s.lock(&l, limits, keys, ri, ni)
 	defer l.unlock()
-	rs, ns := &s.shards[ri], &s.shards[ni]
+	rs := &s.shards[ri]
 	if _, exists := rs.recs[id]; exists {
 		return fmt.Errorf("memstore: create: id %s exists", v.ID)
 	}
-	r, err := encode(v, &rs.names)
+	r, ext, err := encode(v, &rs.names)
 	if err != nil {
 		return fmt.Errorf("memstore: create %s: %w", v.ID, err)
 	}
@@ -338,12 +332,11 @@ func (s *Store) Create(ctx context.Context, v *verifier.Verification, limits []v
 	}
 	s.count(limits, keys, now)
 	rs.recs[id] = r
-	s.entries.Add(1)
-	if pk, ok := parseID(v.PhoneKey); ok {
-		ns.newest[newestKey{ns.names.intern(v.AppID), pk}] = id
-	} else {
-		ns.long[v.AppID+"\x00"+v.PhoneKey] = id
+	if ext != nil {
+		rs.ext[id] = ext
 	}
+	s.entries.Add(1)
+	s.shards[ni].newest[nh] = id
 	return nil
 }
 
@@ -356,10 +349,11 @@ func (s *Store) Get(ctx context.Context, id string) (*verifier.Verification, err
 	if !ok {
 		return nil, verifier.ErrNotFound
 	}
-	return s.get(k, id)
+	return s.get(k, id, nil)
 }
 
-func (s *Store) get(k [16]byte, id string) (*verifier.Verification, error) {
+// get returns the verification of k, named id, if match accepts it.
+func (s *Store) get(k [16]byte, id string, match func(r *record, ext *recordExt, in *interner) bool) (*verifier.Verification, error) {
 	sh := &s.shards[s.idShard(k)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -367,7 +361,18 @@ func (s *Store) get(k [16]byte, id string) (*verifier.Verification, error) {
 	if !ok {
 		return nil, verifier.ErrNotFound
 	}
-	return r.decode(id, &sh.names), nil
+	ext := sh.extOf(k, r)
+	if match != nil && !match(r, ext, &sh.names) {
+		return nil, verifier.ErrNotFound
+	}
+	return r.decode(id, ext, &sh.names), nil
+}
+
+func (sh *shard) extOf(k [16]byte, r *record) *recordExt {
+	if r.flags&hasExt == 0 {
+		return nil
+	}
+	return sh.ext[k]
 }
 
 // Newest implements verifier.Store.
@@ -375,29 +380,22 @@ func (s *Store) Newest(ctx context.Context, appID, phoneKey string) (*verifier.V
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	sh := &s.shards[s.newestShard(phoneKey)]
+	nh := s.newestHash(appID, phoneKey)
+	sh := &s.shards[nh&s.mask]
 	sh.mu.Lock()
-	var (
-		id    [16]byte
-		found bool
-	)
-	if pk, ok := parseID(phoneKey); ok {
-		if a, ok := sh.names.lookup(appID); ok {
-			id, found = sh.newest[newestKey{a, pk}]
-		}
-	} else {
-		id, found = sh.long[appID+"\x00"+phoneKey]
-	}
+	id, found := sh.newest[nh]
 	sh.mu.Unlock()
 	if !found {
 		return nil, verifier.ErrNotFound
 	}
-	return s.get(id, formatID(id))
+	return s.get(id, formatID(id), func(r *record, ext *recordExt, in *interner) bool {
+		return in.profile(r.profile).app == appID && r.samePhoneKey(phoneKey, ext)
+	})
 }
 
 // update runs f on the record of id with its shard and the limits'
 // counters locked, and returns the record as f left it.
-func (s *Store) update(ctx context.Context, id string, limits []verifier.Limit, f func(r *record, keys []counterKey) error) (*verifier.Verification, error) {
+func (s *Store) update(ctx context.Context, id string, limits []verifier.Limit, f func(r *record, keys []uint64) error) (*verifier.Verification, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
@@ -405,7 +403,7 @@ func (s *Store) update(ctx context.Context, id string, limits []verifier.Limit, 
 	if !ok {
 		return nil, verifier.ErrNotFound
 	}
-	var kb [4]counterKey
+	var kb [4]uint64
 	keys := counterKeys(limits, &kb)
 	ri := s.idShard(k)
 	var l locked
@@ -419,30 +417,31 @@ func (s *Store) update(ctx context.Context, id string, limits []verifier.Limit, 
 	if err := f(r, keys); err != nil {
 		return nil, err
 	}
-	return r.decode(id, &sh.names), nil
+	return r.decode(id, sh.extOf(k, r), &sh.names), nil
 }
 
 // Resend implements verifier.Store.
 func (s *Store) Resend(ctx context.Context, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
 	t := unixMilli(now)
-	return s.update(ctx, id, limits, func(r *record, keys []counterKey) error {
+	k, _ := parseID(id)
+	return s.update(ctx, id, limits, func(r *record, keys []uint64) error {
 		if st := r.status(t); st != verifier.StatusPending {
 			return verifier.NotPending(st)
 		}
 		if r.sends >= r.maxSends {
-			return verifier.RateLimited(time.Duration(r.expires-t)*time.Millisecond, "No more codes can be sent for this verification; start a new one when it expires.")
+			return verifier.RateLimited(time.Duration(r.expiresAt()-t)*time.Millisecond, "No more codes can be sent for this verification; start a new one when it expires.")
 		}
-		if t < r.resendAfter {
-			return verifier.RateLimited(time.Duration(r.resendAfter-t)*time.Millisecond, "A new code cannot be sent yet.")
+		if after := r.created + int64(r.resendAfter); t < after {
+			return verifier.RateLimited(time.Duration(after-t)*time.Millisecond, "A new code cannot be sent yet.")
 		}
 		if d, full := s.full(limits, keys, t); full {
 			return rateLimited(d)
 		}
+		if err := r.resent(t); err != nil {
+			return fmt.Errorf("memstore: %s: %w", id, err)
+		}
 		s.count(limits, keys, t)
-		r.sends++
-		r.expires = t + int64(r.lifetime)
-		r.resendAfter = r.nextResendAfter(t)
-		r.setDeliveryError("")
+		s.shards[s.idShard(k)].setDeliveryError(k, r, "")
 		return nil
 	})
 }
@@ -450,7 +449,7 @@ func (s *Store) Resend(ctx context.Context, id string, now time.Time, limits []v
 // ReserveCheck implements verifier.Store.
 func (s *Store) ReserveCheck(ctx context.Context, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
 	t := unixMilli(now)
-	return s.update(ctx, id, limits, func(r *record, keys []counterKey) error {
+	return s.update(ctx, id, limits, func(r *record, keys []uint64) error {
 		if st := r.status(t); st != verifier.StatusPending {
 			return verifier.NotPending(st)
 		}
@@ -466,11 +465,11 @@ func (s *Store) ReserveCheck(ctx context.Context, id string, now time.Time, limi
 // Approve implements verifier.Store.
 func (s *Store) Approve(ctx context.Context, id string, sends int, now time.Time, refund []verifier.Limit) (*verifier.Verification, error) {
 	t := unixMilli(now)
-	return s.update(ctx, id, refund, func(r *record, keys []counterKey) error {
+	return s.update(ctx, id, refund, func(r *record, keys []uint64) error {
 		if r.stored != storedPending {
 			return verifier.NotPending(r.storedStatus())
 		}
-		if t >= r.expires {
+		if t >= r.expiresAt() {
 			return verifier.NotPending(verifier.StatusExpired)
 		}
 		if int(r.sends) != sends {
@@ -485,7 +484,7 @@ func (s *Store) Approve(ctx context.Context, id string, sends int, now time.Time
 // Cancel implements verifier.Store.
 func (s *Store) Cancel(ctx context.Context, id string, now time.Time) (*verifier.Verification, error) {
 	t := unixMilli(now)
-	return s.update(ctx, id, nil, func(r *record, _ []counterKey) error {
+	return s.update(ctx, id, nil, func(r *record, _ []uint64) error {
 		if st := r.status(t); st != verifier.StatusPending {
 			return verifier.NotPending(st)
 		}
@@ -511,9 +510,28 @@ func (s *Store) SetDeliveryError(ctx context.Context, id string, sends int, reas
 		return verifier.ErrNotFound
 	}
 	if int(r.sends) == sends {
-		r.setDeliveryError(reason)
+		sh.setDeliveryError(k, r, reason)
 	}
 	return nil
+}
+
+// setDeliveryError records reason in r's ext, dropping the ext when it no
+// longer holds anything. The caller holds sh's lock.
+func (sh *shard) setDeliveryError(k [16]byte, r *record, reason string) {
+	ext := sh.extOf(k, r)
+	if ext == nil {
+		if reason == "" {
+			return
+		}
+		ext = &recordExt{}
+		sh.ext[k] = ext
+		r.flags |= hasExt
+	}
+	ext.deliveryError = reason
+	if *ext == (recordExt{}) {
+		delete(sh.ext, k)
+		r.flags &^= hasExt
+	}
 }
 
 // Ping implements verifier.Store: memory always answers.

@@ -75,9 +75,8 @@ var cases = []testCase{
 	{"newest is the last verification created for the app and phone key", func(t *testing.T, x *suite) {
 		v1 := x.pending()
 		x.create(v1)
-		v2 := x.pending()
+		v2 := x.pendingAt(time.Second)
 		v2.AppID, v2.PhoneKey = v1.AppID, v1.PhoneKey
-		v2.CreatedAt = x.at(time.Second)
 		x.create(v2)
 		other := x.pending()
 		other.PhoneKey = v1.PhoneKey
@@ -110,13 +109,11 @@ var cases = []testCase{
 		l := limit(2, 15*time.Minute)
 		first := x.pending()
 		x.create(first, l)
-		second := x.pending()
+		second := x.pendingAt(30 * time.Second)
 		second.AppID, second.PhoneKey = first.AppID, first.PhoneKey
-		second.CreatedAt = x.at(30 * time.Second)
 		x.create(second, l)
-		third := x.pending()
+		third := x.pendingAt(time.Minute)
 		third.AppID, third.PhoneKey = first.AppID, first.PhoneKey
-		third.CreatedAt = x.at(time.Minute)
 		err := x.s.Create(x.ctx, third, []verifier.Limit{l})
 		wantRetryAfter(t, err, 14*time.Minute)
 		_, err = x.s.Get(x.ctx, third.ID)
@@ -138,14 +135,10 @@ var cases = []testCase{
 	{"a limit counts again once its window has ended", func(t *testing.T, x *suite) {
 		l := limit(1, time.Minute)
 		x.create(x.pending(), l)
-		v := x.pending()
-		v.CreatedAt = x.at(59 * time.Second)
-		err := x.s.Create(x.ctx, v, []verifier.Limit{l})
+		err := x.s.Create(x.ctx, x.pendingAt(59*time.Second), []verifier.Limit{l})
 		wantRetryAfter(t, err, time.Second)
-		v.CreatedAt = x.at(time.Minute)
-		x.create(v, l)
-		w := x.pending()
-		w.CreatedAt = x.at(time.Minute + time.Second)
+		x.create(x.pendingAt(time.Minute), l)
+		w := x.pendingAt(time.Minute + time.Second)
 		err = x.s.Create(x.ctx, w, []verifier.Limit{l})
 		wantRetryAfter(t, err, 59*time.Second)
 	}},

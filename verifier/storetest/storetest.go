@@ -68,7 +68,11 @@ func randomKey(prefix string) string {
 
 // pending returns a new pending verification created at x.t0: lifetime
 // 10 min, cooldown 30 s, 5 attempts, 5 sends.
-func (x *suite) pending() *verifier.Verification {
+func (x *suite) pending() *verifier.Verification { return x.pendingAt(0) }
+
+// pendingAt is pending, created at x.t0+d.
+func (x *suite) pendingAt(d time.Duration) *verifier.Verification {
+	at := x.t0.Add(d)
 	v := &verifier.Verification{
 		ID:          NewID(),
 		AppID:       "app-" + randomKey("")[:6],
@@ -76,7 +80,7 @@ func (x *suite) pending() *verifier.Verification {
 		Phone:       "+14155550123",
 		PhoneKey:    NewID(),
 		Origin:      "https://www.example.com",
-		CreatedAt:   x.t0,
+		CreatedAt:   at,
 		Sends:       1,
 		MaxAttempts: 5,
 		MaxSends:    5,
@@ -84,8 +88,8 @@ func (x *suite) pending() *verifier.Verification {
 		Cooldown:    30 * time.Second,
 		Stored:      verifier.StatusPending,
 	}
-	v.ExpiresAt = x.t0.Add(v.Lifetime)
-	v.ResendAfter = v.NextResendAfter(x.t0, 1)
+	v.ExpiresAt = at.Add(v.Lifetime)
+	v.ResendAfter = v.NextResendAfter(at, 1)
 	return v
 }
 
