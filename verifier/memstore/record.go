@@ -23,8 +23,8 @@ type record struct {
 	phoneKey    [16]byte
 	phone       uint64 // the digits of an E.164 number
 	created     int64
-	expires     int32 // ms after created
-	resendAfter int32 // ms after created
+	expires     int32  // ms after created
+	resendAfter int32  // ms after created
 	lifetime    uint32 // ms
 	cooldown    uint32 // ms
 	profile     uint32 // app, key id, origin, embedded origin
