@@ -1,0 +1,63 @@
+// Package redisstore is a verifier.Store on Redis, so that any number of
+// verifier instances share every verification and every limit exactly. It
+// runs on Redis 6 and later, on Valkey, and on Redis Cluster; it uses only
+// standard commands and EVAL/EVALSHA scripts (no Redis 7 functions).
+//
+// # Atomicity
+//
+// Every method that reads and writes is one Lua script, run with EVALSHA
+// and loaded again after NOSCRIPT (a restarted Redis), so each Store call
+// is atomic and costs one round trip; Get is one HMGET. Scripts decide with
+// the time the caller passes, never the Redis clock, so instances with
+// slightly different clocks agree with themselves and tests are exact.
+// Redis time only expires keys: a record lives until ExpiresAt + Retention
+// (moved on by each resend), a limit counter until its window ends.
+//
+// # Keys
+//
+//	<prefix>{<id>}:v                 hash: one verification (times in unix ms)
+//	<prefix>{<app>:<phone key>}:n    string: id of the newest verification
+//	<prefix>{<limit key>}:l          hash: fixed-window counter {n, e}
+//
+// The phone appears in clear only inside the record (the API returns it
+// masked); every key holds keyed hashes (phone keys, limit keys from the
+// Service) or random ids.
+//
+// # Redis Cluster
+//
+// In a cluster all keys one script touches must share a hash slot. The
+// operations are not confined to one verification: Create counts the
+// per-phone, per-IP and per-app limits together with the record and the
+// newest index, and a check counts the per-phone failure budget, which
+// spans verifications. Giving each key its own slot would make those
+// limits a sequence of separate scripts (count, then undo on refusal),
+// which over-refuses under contention and leaves counts behind when an
+// instance dies between steps; exact shared limits are the point of this
+// store, so we do not.
+//
+// Instead, on a cluster the key prefix carries one hash tag
+// (DefaultClusterKeyPrefix, "{webotp}:"), so all webotp keys live in one
+// slot: every operation is then cluster-safe and atomic, and the cluster
+// gives replication and failover, not sharding. That is enough: a pending
+// verification takes a few hundred bytes and a verification costs a
+// handful of script runs, far below one node's capacity (see the
+// benchmarks). The per-key tags in braces above are inert under a tagged
+// prefix; they name the slot each key would take in a sharded layout. New
+// refuses a cluster client whose prefix has no tag, and the conformance
+// suite runs against a one-node cluster, which enforces the CROSSSLOT rule.
+//
+// Newest reads the record whose id the index holds, a key the script
+// builds itself: on a cluster it shares the slot of the declared key
+// through the prefix tag, which Redis and Valkey allow.
+//
+// # Failures
+//
+// Connection errors, timeouts, a full pool, and replies such as LOADING or
+// READONLY are verifier.StoreUnavailable (HTTP 503 store_unavailable).
+// Timeouts are short (DefaultTimeout) and a refused connection fails at
+// once, so a dead Redis answers quickly; go-redis reconnects by itself when
+// Redis is back. A command is retried once by default: a script whose
+// reply was lost may then run twice, which can only count an event twice
+// (limits err on the side of refusing), never approve twice; Create
+// recognizes its own earlier run by a nonce.
+package redisstore

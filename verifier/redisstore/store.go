@@ -1,0 +1,517 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/webotp/webotp/verifier"
+)
+
+var _ verifier.Store = (*Store)(nil)
+
+// DefaultKeyPrefix starts every key the store writes on a single Redis.
+const DefaultKeyPrefix = "webotp:"
+
+// DefaultClusterKeyPrefix is the prefix on Redis Cluster: its hash tag puts
+// every key in one slot, so that every script's keys share it.
+const DefaultClusterKeyPrefix = "{webotp}:"
+
+// DefaultTimeout bounds dialing, each read and write, and the wait for a
+// pooled connection, so that a dead or hung Redis answers
+// store_unavailable within about two of them (one retry).
+const DefaultTimeout = time.Second
+
+// Options configure a Store. The zero value connects to 127.0.0.1:6379
+// with the defaults below.
+type Options struct {
+	// Client is the Redis client to use, for deployments a URL cannot
+	// describe (Sentinel, custom dialers). The Store does not close it.
+	// When set, the connection fields below are ignored. A *redis.Ring is
+	// refused: it shards keys without hash tags, so scripts would not be
+	// atomic.
+	Client redis.UniversalClient
+
+	// Addr is host:port of the Redis server; default 127.0.0.1:6379.
+	Addr     string
+	Username string
+	Password string
+	DB       int
+	// TLS, when not nil, connects with TLS.
+	TLS *tls.Config
+
+	// KeyPrefix starts every key; default DefaultKeyPrefix, or
+	// DefaultClusterKeyPrefix on Redis Cluster, where a prefix must carry a
+	// hash tag ("{...}").
+	KeyPrefix string
+	// PoolSize is the number of connections per CPU... as go-redis counts:
+	// zero means go-redis's default (10 per GOMAXPROCS).
+	PoolSize int
+	// Timeout bounds dialing, reads, writes and waits for a connection;
+	// zero means DefaultTimeout.
+	Timeout time.Duration
+	// MaxRetries is how often a failed command is retried; zero means 1,
+	// negative none. A retried script may count an event twice (its first
+	// run can have happened): limits err on the side of refusing.
+	MaxRetries int
+}
+
+// Store is a verifier.Store on Redis (or Valkey, or Redis Cluster). It is
+// safe for concurrent use, by any number of processes sharing the Redis.
+type Store struct {
+	rdb    redis.UniversalClient
+	owned  bool
+	prefix string
+	// nonce numbers Create calls, so that a Create retried by the client
+	// after a lost reply recognizes its own record.
+	nonce     atomic.Uint64
+	nonceBase string
+
+	create, newest, resend, reserve, approve, cancel, delivery *redis.Script
+}
+
+// New returns a Store on opts.Client, or on a new client for opts.Addr. It
+// does not contact Redis: use Ping to check the connection.
+func New(opts Options) (*Store, error) {
+	if opts.Client != nil {
+		return newStore(opts.Client, false, opts.KeyPrefix)
+	}
+	ro := &redis.Options{
+		Addr:      opts.Addr,
+		Username:  opts.Username,
+		Password:  opts.Password,
+		DB:        opts.DB,
+		TLSConfig: opts.TLS,
+	}
+	if ro.Addr == "" {
+		ro.Addr = "127.0.0.1:6379"
+	}
+	applyDefaults(ro, opts)
+	return newStore(redis.NewClient(ro), true, opts.KeyPrefix)
+}
+
+// Open returns a Store for a URL:
+//
+//	redis://[[user]:password@]host[:port][/db]     plain TCP
+//	rediss://[[user]:password@]host[:port][/db]    TLS
+//	redis+cluster://[:password@]host:port[?addr=host2:port2...]   Redis Cluster (rediss+cluster for TLS)
+//
+// Query parameters go-redis understands (dial_timeout, pool_size...) take
+// precedence over opts. opts.Client must be nil.
+func Open(url string, opts Options) (*Store, error) {
+	if opts.Client != nil {
+		return nil, errors.New("redisstore: open: Options.Client is set; use New")
+	}
+	if rest, ok := strings.CutPrefix(url, "redis+cluster://"); ok {
+		return openCluster("redis://"+rest, opts)
+	}
+	if rest, ok := strings.CutPrefix(url, "rediss+cluster://"); ok {
+		return openCluster("rediss://"+rest, opts)
+	}
+	if !strings.HasPrefix(url, "redis://") && !strings.HasPrefix(url, "rediss://") {
+		return nil, fmt.Errorf("redisstore: open: URL must start with redis://, rediss:// or redis+cluster://")
+	}
+	ro, err := redis.ParseURL(url)
+	if err != nil {
+		// The URL may hold a password: do not repeat it.
+		return nil, errors.New("redisstore: open: invalid Redis URL")
+	}
+	if ro.TLSConfig != nil && opts.TLS != nil {
+		ro.TLSConfig = opts.TLS
+	}
+	applyDefaults(ro, opts)
+	return newStore(redis.NewClient(ro), true, opts.KeyPrefix)
+}
+
+func openCluster(url string, opts Options) (*Store, error) {
+	co, err := redis.ParseClusterURL(url)
+	if err != nil {
+		return nil, errors.New("redisstore: open: invalid Redis Cluster URL")
+	}
+	if co.TLSConfig != nil && opts.TLS != nil {
+		co.TLSConfig = opts.TLS
+	}
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	setDuration(&co.DialTimeout, timeout)
+	setDuration(&co.ReadTimeout, timeout)
+	setDuration(&co.WriteTimeout, timeout)
+	setDuration(&co.PoolTimeout, timeout)
+	if co.PoolSize == 0 {
+		co.PoolSize = opts.PoolSize
+	}
+	if co.MaxRetries == 0 {
+		co.MaxRetries = retries(opts.MaxRetries)
+	}
+	co.ContextTimeoutEnabled = true
+	return newStore(redis.NewClusterClient(co), true, opts.KeyPrefix)
+}
+
+func applyDefaults(ro *redis.Options, opts Options) {
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	setDuration(&ro.DialTimeout, timeout)
+	setDuration(&ro.ReadTimeout, timeout)
+	setDuration(&ro.WriteTimeout, timeout)
+	setDuration(&ro.PoolTimeout, timeout)
+	if ro.PoolSize == 0 {
+		ro.PoolSize = opts.PoolSize
+	}
+	if ro.MaxRetries == 0 {
+		ro.MaxRetries = retries(opts.MaxRetries)
+	}
+	// One dial attempt per command: a refused connection fails at once
+	// rather than after go-redis's five attempts with back-off.
+	if ro.DialerRetries == 0 {
+		ro.DialerRetries = 1
+	}
+	ro.ContextTimeoutEnabled = true
+}
+
+func setDuration(d *time.Duration, v time.Duration) {
+	if *d == 0 {
+		*d = v
+	}
+}
+
+func retries(n int) int {
+	switch {
+	case n == 0:
+		return 1
+	case n < 0:
+		return -1
+	}
+	return n
+}
+
+func newStore(rdb redis.UniversalClient, owned bool, prefix string) (*Store, error) {
+	_, cluster := rdb.(*redis.ClusterClient)
+	if _, ring := rdb.(*redis.Ring); ring {
+		return nil, errors.New("redisstore: a redis.Ring shards keys without hash tags: use a Client or ClusterClient")
+	}
+	switch {
+	case prefix == "" && cluster:
+		prefix = DefaultClusterKeyPrefix
+	case prefix == "":
+		prefix = DefaultKeyPrefix
+	case cluster && !hasHashTag(prefix):
+		if owned {
+			_ = rdb.Close()
+		}
+		return nil, fmt.Errorf("redisstore: key prefix %q has no hash tag ({...}): on Redis Cluster every script's keys must share a slot", prefix)
+	}
+	// The nonce starts with random bits so that two Stores (processes)
+	// never make the same one.
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return &Store{
+		nonceBase: base64.RawURLEncoding.EncodeToString(b[:]) + ".",
+		rdb:       rdb,
+		owned:     owned,
+		prefix:    prefix,
+		create:    redis.NewScript(createScript),
+		newest:    redis.NewScript(newestScript),
+		resend:    redis.NewScript(resendScript),
+		reserve:   redis.NewScript(reserveScript),
+		approve:   redis.NewScript(approveScript),
+		cancel:    redis.NewScript(cancelScript),
+		delivery:  redis.NewScript(deliveryScript),
+	}, nil
+}
+
+// hasHashTag reports whether Redis Cluster would hash key by a tag: a
+// non-empty "{...}".
+func hasHashTag(key string) bool {
+	i := strings.IndexByte(key, '{')
+	if i < 0 {
+		return false
+	}
+	j := strings.IndexByte(key[i+1:], '}')
+	return j > 0
+}
+
+// Close closes the client the Store opened; a client passed in
+// Options.Client is left open.
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	return s.rdb.Close()
+}
+
+// Ping reports whether Redis answers, as StoreUnavailable when it does not.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return s.fail("ping", err)
+	}
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return s.fail("ping", err)
+	}
+	return nil
+}
+
+// Keys. The part in braces is the hash tag Redis Cluster would hash were
+// the prefix to carry none (see doc.go).
+
+func (s *Store) recordKey(id string) string { return s.prefix + "{" + id + "}:v" }
+
+func (s *Store) newestKey(appID, phoneKey string) string {
+	return s.prefix + "{" + appID + ":" + phoneKey + "}:n"
+}
+
+func (s *Store) limitKey(key string) string { return s.prefix + "{" + key + "}:l" }
+
+// Create stores v if every limit has room; see verifier.Store.
+func (s *Store) Create(ctx context.Context, v *verifier.Verification, limits []verifier.Limit) error {
+	if !validID(v.ID) {
+		return fmt.Errorf("redisstore: create: malformed verification id %q", v.ID)
+	}
+	if err := ctx.Err(); err != nil {
+		return s.fail("create", err)
+	}
+	now := v.CreatedAt
+	keys := make([]string, 0, 2+len(limits))
+	keys = append(keys, s.recordKey(v.ID), s.newestKey(v.AppID, v.PhoneKey))
+	keys = s.appendLimitKeys(keys, limits)
+	// The newest index lives as long as the record can: resends move
+	// ExpiresAt by at most Lifetime each, MaxSends times in all.
+	newestTTL := v.ExpiresAt.Add(time.Duration(v.MaxSends) * v.Lifetime).Add(verifier.Retention).Sub(now)
+	args := make([]any, 0, 6+2*len(limits)+2*numFields)
+	args = append(args, ms(now), ttl(v.ExpiresAt.Add(verifier.Retention).Sub(now)), ttl(newestTTL),
+		v.ID, s.nonceBase+strconv.FormatUint(s.nonce.Add(1), 36), len(limits))
+	args = appendLimitArgs(args, limits)
+	stored, err := storedLetter(v.Stored)
+	if err != nil {
+		return fmt.Errorf("redisstore: create: %w", err)
+	}
+	args = append(args,
+		"a", v.AppID, "k", v.KeyID, "p", v.Phone, "h", v.PhoneKey, "o", v.Origin,
+		"c", ms(v.CreatedAt), "x", ms(v.ExpiresAt), "r", ms(v.ResendAfter),
+		"s", v.Sends, "t", v.Attempts, "ma", v.MaxAttempts, "ms", v.MaxSends,
+		"l", v.Lifetime.Milliseconds(), "cd", v.Cooldown.Milliseconds(), "st", stored)
+	if v.EmbeddedOrigin != "" {
+		args = append(args, "eo", v.EmbeddedOrigin)
+	}
+	if v.DeliveryError != "" {
+		args = append(args, "d", v.DeliveryError)
+	}
+	reply, err := s.create.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return s.fail("create", err)
+	}
+	if _, err := decode(reply, 0, ""); err != nil {
+		return fmt.Errorf("redisstore: create: %w", err)
+	}
+	return nil
+}
+
+// Get returns the verification or verifier.ErrNotFound.
+func (s *Store) Get(ctx context.Context, id string) (*verifier.Verification, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, s.fail("get", err)
+	}
+	if !validID(id) {
+		return nil, verifier.ErrNotFound
+	}
+	vals, err := s.rdb.HMGet(ctx, s.recordKey(id), fieldNames[:]...).Result()
+	if err != nil {
+		return nil, s.fail("get", err)
+	}
+	if vals[fieldApp] == nil {
+		return nil, verifier.ErrNotFound
+	}
+	return record(id, vals)
+}
+
+// Newest returns the newest verification of the app and phone key.
+func (s *Store) Newest(ctx context.Context, appID, phoneKey string) (*verifier.Verification, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, s.fail("newest", err)
+	}
+	reply, err := s.newest.Run(ctx, s.rdb, []string{s.newestKey(appID, phoneKey)}, s.prefix).Slice()
+	if err != nil {
+		return nil, s.fail("newest", err)
+	}
+	if len(reply) > 1 {
+		id, _ := reply[1].(string)
+		return decode(reply, 1, id)
+	}
+	return decode(reply, 0, "")
+}
+
+// Resend counts a new send; see verifier.Store.
+func (s *Store) Resend(ctx context.Context, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, s.fail("resend", err)
+	}
+	if !validID(id) {
+		return nil, verifier.ErrNotFound
+	}
+	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(limits)), s.recordKey(id)), limits)
+	args := append(make([]any, 0, 3+2*len(limits)), ms(now), verifier.Retention.Milliseconds(), len(limits))
+	args = appendLimitArgs(args, limits)
+	reply, err := s.resend.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return nil, s.fail("resend", err)
+	}
+	return decode(reply, 0, id)
+}
+
+// ReserveCheck counts one check attempt; see verifier.Store.
+func (s *Store) ReserveCheck(ctx context.Context, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, s.fail("reserve check", err)
+	}
+	if !validID(id) {
+		return nil, verifier.ErrNotFound
+	}
+	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(limits)), s.recordKey(id)), limits)
+	args := append(make([]any, 0, 2+2*len(limits)), ms(now), len(limits))
+	args = appendLimitArgs(args, limits)
+	reply, err := s.reserve.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return nil, s.fail("reserve check", err)
+	}
+	return decode(reply, 0, id)
+}
+
+// Approve marks a reserved, still current verification approved; see
+// verifier.Store.
+func (s *Store) Approve(ctx context.Context, id string, sends int, now time.Time, refund []verifier.Limit) (*verifier.Verification, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, s.fail("approve", err)
+	}
+	if !validID(id) {
+		return nil, verifier.ErrNotFound
+	}
+	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(refund)), s.recordKey(id)), refund)
+	reply, err := s.approve.Run(ctx, s.rdb, keys, ms(now), sends).Slice()
+	if err != nil {
+		return nil, s.fail("approve", err)
+	}
+	return decode(reply, 0, id)
+}
+
+// Cancel marks a pending verification canceled.
+func (s *Store) Cancel(ctx context.Context, id string, now time.Time) (*verifier.Verification, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, s.fail("cancel", err)
+	}
+	if !validID(id) {
+		return nil, verifier.ErrNotFound
+	}
+	reply, err := s.cancel.Run(ctx, s.rdb, []string{s.recordKey(id)}, ms(now)).Slice()
+	if err != nil {
+		return nil, s.fail("cancel", err)
+	}
+	return decode(reply, 0, id)
+}
+
+// SetDeliveryError records the outcome of send number sends.
+func (s *Store) SetDeliveryError(ctx context.Context, id string, sends int, reason string) error {
+	if err := ctx.Err(); err != nil {
+		return s.fail("set delivery error", err)
+	}
+	if !validID(id) {
+		return verifier.ErrNotFound
+	}
+	reply, err := s.delivery.Run(ctx, s.rdb, []string{s.recordKey(id)}, sends, reason).Slice()
+	if err != nil {
+		return s.fail("set delivery error", err)
+	}
+	_, err = decode(reply, 0, "")
+	return err
+}
+
+func (s *Store) appendLimitKeys(keys []string, limits []verifier.Limit) []string {
+	for _, l := range limits {
+		keys = append(keys, s.limitKey(l.Key))
+	}
+	return keys
+}
+
+func appendLimitArgs(args []any, limits []verifier.Limit) []any {
+	for _, l := range limits {
+		args = append(args, l.Max, l.Window.Milliseconds())
+	}
+	return args
+}
+
+// fail maps a client error: redis.Nil is ErrNotFound; a reply error that
+// says the server cannot serve now, and every connection, timeout and pool
+// error, is StoreUnavailable; any other reply error (a bug: wrong type, a
+// script error) is returned wrapped, to be logged as internal.
+func (s *Store) fail(op string, err error) error {
+	if errors.Is(err, redis.Nil) {
+		return verifier.ErrNotFound
+	}
+	var rerr redis.Error
+	if errors.As(err, &rerr) && !busyReply(rerr.Error()) {
+		return fmt.Errorf("redisstore: %s: %w", op, err)
+	}
+	return verifier.StoreUnavailable(fmt.Errorf("redisstore: %s: %w", op, err))
+}
+
+// busyReply reports whether a Redis error reply means "not now": loading,
+// failing over, out of memory, unable to persist.
+func busyReply(msg string) bool {
+	for _, p := range []string{"LOADING", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN",
+		"READONLY", "NOREPLICAS", "OOM", "MISCONF", "MOVED", "ASK"} {
+		if strings.HasPrefix(msg, p+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// validID reports whether id has the form Service gives ids: 22
+// base64url characters. Other ids are never stored, and never put in a key
+// (a brace would change its hash tag).
+func validID(id string) bool {
+	if len(id) != 22 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ms is t as unix milliseconds, the unit of every stored time.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// ttl is d in milliseconds, at least 1 (PEXPIRE 0 would delete the key).
+func ttl(d time.Duration) int64 {
+	if n := d.Milliseconds(); n > 0 {
+		return n
+	}
+	return 1
+}
+
+func storedLetter(s verifier.Status) (string, error) {
+	switch s {
+	case verifier.StatusPending:
+		return "p", nil
+	case verifier.StatusApproved:
+		return "a", nil
+	case verifier.StatusCanceled:
+		return "c", nil
+	}
+	return "", fmt.Errorf("stored status %q is not pending, approved or canceled", s)
+}
