@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// benchKey is the API key of the bench app in `webotpbench serve`.
+const benchKey = "bench"
+
+// serverFigures are the measurements of one server under test.
+type serverFigures struct {
+	check, start *wrkResult
+	half         *rateResult
+	bodySize     int // of a wrong-code check answer
+}
+
+// verifier measures check and start on memstore and Redis, the net/http
+// check handler and the bare fasthttp ceiling, all with the same wrk load.
+func (r *runner) verifier(ctx context.Context) error {
+	redisAddr, stopRedis, err := r.startRedis(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopRedis()
+
+	idsMem := filepath.Join(r.out, "bench", "ids-memstore.txt")
+	mem, err := r.measure(ctx, "webotp", "memory", idsMem, 0, true)
+	if err != nil {
+		r.fail("verifier check/start, memstore", err)
+		return nil
+	}
+	red, err := r.measure(ctx, "webotp", "redis://"+redisAddr+"/0", filepath.Join(r.out, "bench", "ids-redis.txt"), 0, true)
+	if err != nil {
+		r.fail("verifier check/start, Redis", err)
+	}
+	nh, err := r.measure(ctx, "nethttp", "memory", filepath.Join(r.out, "bench", "ids-nethttp.txt"), 0, false)
+	if err != nil {
+		r.fail("verifier check, net/http", err)
+	}
+	ceil, err := r.measure(ctx, "ceiling", "", idsMem, mem.bodySize, false)
+	if err != nil {
+		r.fail("verifier ceiling", err)
+	}
+
+	line := func(w *wrkResult) string {
+		s := fmt.Sprintf("%s req/s; p50 %s, p99 %s", thousands(w.RPS), msStr(w.P50), msStr(w.P99))
+		if w.Non2xx > 0 || w.SockErrors > 0 {
+			s += fmt.Sprintf("; %d non-2xx, %d socket errors", w.Non2xx, w.SockErrors)
+		}
+		return s
+	}
+	conc := fmt.Sprintf("%d connections", r.conns)
+	r.add("verifier", "check (wrong code), webotp on memstore, "+conc, line(mem.check), "", "")
+	if red != nil {
+		r.add("verifier", "check (wrong code), webotp on Redis, "+conc, line(red.check), "", "")
+	}
+	if nh != nil {
+		r.add("verifier", "check (wrong code), net/http handler, same Service and memstore", line(nh.check), "", "")
+	}
+	if ceil != nil {
+		r.add("verifier", fmt.Sprintf("ceiling: bare fasthttp handler, same %d-byte body", mem.bodySize), line(ceil.check), "", "")
+		q := mem.check.RPS / ceil.check.RPS
+		r.add("verifier", "check on memstore / ceiling", fmt.Sprintf("%.2f", q), "≥ 0.75", verdict(q >= 0.75))
+	}
+	if nh != nil {
+		q := mem.check.RPS / nh.check.RPS
+		r.add("verifier", "check on memstore / net/http", fmt.Sprintf("%.2f×", q), "≥ 1.5×", verdict(q >= 1.5))
+	}
+	if red != nil {
+		r.add("verifier", "check on Redis / memstore", fmt.Sprintf("%.2f", red.check.RPS/mem.check.RPS), "", "")
+	}
+	r.add("verifier", "start (new phone each), webotp on memstore, "+conc, line(mem.start), "", "")
+	if red != nil {
+		r.add("verifier", "start (new phone each), webotp on Redis, "+conc, line(red.start), "", "")
+		r.add("verifier", "start on Redis / memstore", fmt.Sprintf("%.2f", red.start.RPS/mem.start.RPS), "", "")
+	}
+	half := func(name string, f *serverFigures, target bool) {
+		h := f.half
+		v := fmt.Sprintf("p99 %s (p50 %s, p99.9 %s, max %s) at %s req/s", msStr(dur(h.P99)), msStr(dur(h.P50)), msStr(dur(h.P999)), msStr(dur(h.Max)), thousands(h.Rate))
+		if h.Errors > 0 || h.Non2xx > 0 || h.Achieved < 0.98*h.Rate {
+			v += fmt.Sprintf("; achieved %s req/s, %d errors, %d non-2xx", thousands(h.Achieved), h.Errors, h.Non2xx)
+		}
+		if target {
+			r.add("verifier", "check latency at half the max rate, "+name+" (open loop, fixed rate)", v, "p99 ≤ 5 ms", verdict(h.P99 <= 5 && h.Errors == 0))
+		} else {
+			r.add("verifier", "check latency at half the max rate, "+name+" (open loop, fixed rate)", v, "", "")
+		}
+	}
+	half("memstore", mem, true)
+	if red != nil {
+		half("Redis", red, false)
+	}
+	return nil
+}
+
+// measure starts one server, runs the check load (and, when full, the
+// start load and the half-rate latency run) against it and stops it.
+func (r *runner) measure(ctx context.Context, impl, store, ids string, size int, full bool) (*serverFigures, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	argv := append(append([]string{}, r.serverCPU...), r.self, "serve", "--impl", impl, "--addr", addr)
+	if impl == "ceiling" {
+		argv = append(argv, "--size", strconv.Itoa(size))
+	} else {
+		argv = append(argv, "--store", store, "--preload", strconv.Itoa(r.preload), "--ids", ids)
+	}
+	p, _, err := startProc(ctx, impl, argv, nil, "ready", 3*time.Minute, r.log)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	url := "http://" + addr
+	env := []string{"WEBOTP_BENCH_IDS=" + ids, "WEBOTP_BENCH_KEY=" + benchKey}
+	f := &serverFigures{}
+
+	if impl != "ceiling" {
+		tg, err := readTargets(ids)
+		if err != nil {
+			return nil, err
+		}
+		status, n, err := httpBodySize(ctx, http.MethodPost, url+"/v1/verifications/"+tg[0].id+"/check", benchKey, `{"code":"`+tg[0].code+`"}`)
+		if err != nil {
+			return nil, fmt.Errorf("probe check: %w", err)
+		}
+		if status != http.StatusOK {
+			return nil, fmt.Errorf("probe check answered %d, want 200", status)
+		}
+		f.bodySize = n
+	}
+	fmt.Fprintf(r.log, "bench: %s %s: check\n", impl, store)
+	w, err := r.runWrk(ctx, "check.lua", url, env)
+	if err != nil {
+		return nil, err
+	}
+	f.check = &w
+	if !full {
+		return f, nil
+	}
+	fmt.Fprintf(r.log, "bench: %s %s: check at half rate\n", impl, store)
+	var h rateResult
+	argv = append(append([]string{}, r.loadCPU...), r.self, "rate", "--url", url, "--key", benchKey, "--ids", ids,
+		"--rate", strconv.Itoa(int(w.RPS/2)), "-c", strconv.Itoa(r.conns), "--warmup", r.warmup.String(), "-d", r.duration.String())
+	if err := r.jsonCommand(ctx, &h, argv...); err != nil {
+		return nil, err
+	}
+	f.half = &h
+	fmt.Fprintf(r.log, "bench: %s %s: start\n", impl, store)
+	s, err := r.runWrk(ctx, "start.lua", url, append(env, "WEBOTP_BENCH_ORIGIN="+benchOrigin))
+	if err != nil {
+		return nil, err
+	}
+	f.start = &s
+	return f, nil
+}
+
+// startRedis starts a throwaway redis-server on a free loopback port,
+// without persistence, on the servers' CPU.
+func (r *runner) startRedis(ctx context.Context) (string, func(), error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return "", nil, fmt.Errorf("redis-server is required (apt-get install redis-server): %w", err)
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return "", nil, err
+	}
+	_, port, _ := strings.Cut(addr, ":")
+	argv := append(append([]string{}, r.serverCPU...), bin, "--bind", "127.0.0.1", "--port", port,
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")
+	p, _, err := startProc(ctx, "redis-server", argv, nil, "", 0, r.log)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := waitListening(ctx, addr, 10*time.Second); err != nil {
+		p.stop()
+		return "", nil, err
+	}
+	return addr, p.stop, nil
+}
+
+func msStr(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + " ms"
+}
+
+func dur(msf float64) time.Duration { return time.Duration(msf * float64(time.Millisecond)) }
