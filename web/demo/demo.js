@@ -1,0 +1,444 @@
+// The webotp demo: phone number -> SMS (dev inbox) -> the code fills itself
+// in -> verified. It talks to the verifier's HTTP API with the dev API key,
+// which is fine only because `webotp serve --dev` serves this page: a real
+// site calls the verifier from its backend and never shows its API key.
+'use strict';
+
+(() => {
+  const apiKey = 'dev';
+  const byId = (id) => document.getElementById(id);
+
+  const ui = {
+    phoneForm: byId('phone-form'),
+    phone: byId('phone'),
+    phoneError: byId('phone-error'),
+    send: byId('send'),
+    codeStep: byId('code-step'),
+    codeSlot: byId('code-slot'),
+    codeTemplate: byId('code-template'),
+    sentTo: byId('sent-to'),
+    resend: byId('resend'),
+    change: byId('change'),
+    doneStep: byId('done-step'),
+    doneTitle: byId('done-title'),
+    donePhone: byId('done-phone'),
+    doneHow: byId('done-how'),
+    restart: byId('restart'),
+    status: byId('status'),
+    error: byId('error'),
+    steps: document.querySelectorAll('.steps li'),
+    smsPreview: byId('sms-preview'),
+    smsNote: byId('sms-note'),
+  };
+
+  const state = {
+    verification: null, // the verification object of the API
+    fillSource: '', // how the code got into the input: webotp, dev, paste or ''
+    checking: false, // a check request is in flight (double-submit guard)
+    resendAt: 0, // epoch ms when resending is allowed
+    timer: 0,
+  };
+
+  // ---- small helpers -------------------------------------------------------
+
+  function setStatus(text, ok) {
+    ui.status.textContent = text;
+    ui.status.classList.toggle('ok', Boolean(ok));
+  }
+
+  function showError(text) {
+    ui.error.textContent = text;
+    ui.error.hidden = !text;
+  }
+
+  function setBusy(button, busy) {
+    button.disabled = busy;
+    if (busy) {
+      button.setAttribute('aria-busy', 'true');
+    } else {
+      button.removeAttribute('aria-busy');
+    }
+  }
+
+  function setStep(name) {
+    let before = true;
+    for (const li of ui.steps) {
+      const current = li.dataset.step === name;
+      if (current) {
+        before = false;
+        li.setAttribute('aria-current', 'step');
+      } else {
+        li.removeAttribute('aria-current');
+      }
+      li.classList.toggle('is-done', before && !current);
+    }
+    ui.phoneForm.hidden = name !== 'phone';
+    ui.codeStep.hidden = name !== 'code';
+    ui.doneStep.hidden = name !== 'done';
+  }
+
+  // api calls the verifier and returns {status, body, retryAfter}. A network
+  // failure becomes status 0 with an error body, so callers handle one shape.
+  async function api(method, path, body) {
+    const init = {
+      method,
+      headers: { Authorization: 'Bearer ' + apiKey },
+    };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch {
+      return { status: 0, body: { error: { code: 'network', message: 'The verifier cannot be reached. Is `webotp serve --dev` still running?' } } };
+    }
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      data = { error: { code: 'bad_response', message: 'The verifier answered ' + res.status + ' without JSON.' } };
+    }
+    const retry = Number(res.headers.get('Retry-After'));
+    return { status: res.status, body: data, retryAfter: Number.isFinite(retry) ? retry : 0 };
+  }
+
+  function errorOf(res) {
+    const e = (res.body && res.body.error) || {};
+    return { code: e.code || 'unknown', message: e.message || 'Something went wrong (' + res.status + ').', status: e.status };
+  }
+
+  function seconds(n) {
+    return n === 1 ? '1 second' : n + ' seconds';
+  }
+
+  // ---- step 1: the phone number -------------------------------------------
+
+  function normalisePhone(raw) {
+    let s = raw.replace(/[\s().\-\u00a0]/g, '');
+    if (s.startsWith('00')) {
+      s = '+' + s.slice(2);
+    }
+    return s;
+  }
+
+  function phoneProblem(text) {
+    ui.phoneError.textContent = text;
+    ui.phoneError.hidden = !text;
+    if (text) {
+      ui.phone.setAttribute('aria-invalid', 'true');
+    } else {
+      ui.phone.removeAttribute('aria-invalid');
+    }
+  }
+
+  async function onPhoneSubmit(event) {
+    event.preventDefault();
+    showError('');
+    phoneProblem('');
+    const phone = normalisePhone(ui.phone.value);
+    if (!phone) {
+      phoneProblem('Enter a phone number, like +1 415 555 0123.');
+      ui.phone.focus();
+      return;
+    }
+    if (!/^\+[1-9]\d{6,14}$/.test(phone)) {
+      phoneProblem('Use the international format: + then the country code and the number, like +1 415 555 0123.');
+      ui.phone.focus();
+      return;
+    }
+    setBusy(ui.send, true);
+    setStatus('Sending a code…');
+    // The code input goes into the page before the SMS is sent: the browser
+    // only hands over messages that arrive while it is listening.
+    mountCodeForm();
+    const res = await api('POST', '/v1/verifications', { phone, origin: location.origin });
+    setBusy(ui.send, false);
+    if (res.status !== 201) {
+      unmountCodeForm();
+      setStatus('');
+      const e = errorOf(res);
+      if (e.code === 'invalid_phone' || e.code === 'country_not_allowed' || e.code === 'number_type_not_allowed') {
+        phoneProblem(e.message);
+        ui.phone.focus();
+      } else if (e.code === 'rate_limited') {
+        showError(e.message + (res.retryAfter ? ' Try again in ' + seconds(res.retryAfter) + '.' : ''));
+      } else if (e.code === 'origin_not_allowed') {
+        showError(e.message + ' The dev verifier allows http://localhost:' + location.port + '; open the demo there.');
+      } else {
+        showError(e.message);
+      }
+      return;
+    }
+    state.verification = res.body;
+    state.fillSource = '';
+    ui.sentTo.textContent = res.body.phone;
+    setStep('code');
+    setStatus('Code sent. Waiting for the SMS…');
+    startCountdown(Date.parse(res.body.resend_after));
+    showSMS(res.body.id);
+    const input = byId('code');
+    if (input) {
+      input.focus();
+    }
+  }
+
+  // ---- step 2: the code ----------------------------------------------------
+
+  function mountCodeForm() {
+    unmountCodeForm();
+    ui.codeSlot.append(ui.codeTemplate.content.cloneNode(true));
+    const form = byId('code-form');
+    form.addEventListener('submit', onCodeSubmit);
+    form.addEventListener('autocomplete', onAutocomplete);
+    form.addEventListener('input', onCodeInput);
+    form.addEventListener('webotp:abort', onAbort);
+  }
+
+  function unmountCodeForm() {
+    ui.codeSlot.replaceChildren();
+  }
+
+  function codeProblem(text) {
+    const input = byId('code');
+    const out = byId('code-error');
+    if (!input || !out) {
+      return;
+    }
+    out.textContent = text;
+    out.hidden = !text;
+    if (text) {
+      input.setAttribute('aria-invalid', 'true');
+    } else {
+      input.removeAttribute('aria-invalid');
+    }
+  }
+
+  const sourceText = {
+    webotp: 'Filled in from the SMS.',
+    dev: 'Filled in from the dev inbox.',
+    paste: 'Taken from the pasted message.',
+  };
+
+  function onAutocomplete(event) {
+    const detail = event.detail || {};
+    state.fillSource = detail.source || '';
+    event.target.classList.add('is-filled');
+    codeProblem('');
+    setStatus((sourceText[state.fillSource] || 'Filled in.') + ' Checking…');
+  }
+
+  function onCodeInput(event) {
+    if (event.isTrusted) {
+      // typed by hand
+      event.target.classList.remove('is-filled');
+      codeProblem('');
+    }
+  }
+
+  function onAbort(event) {
+    const reason = event.detail && event.detail.reason;
+    if (reason === 'timeout' && state.verification) {
+      setStatus('No SMS yet. Type the code, or send a new one.');
+    }
+  }
+
+  async function onCodeSubmit(event) {
+    event.preventDefault();
+    if (state.checking || !state.verification) {
+      return; // a check is already running: never send the code twice
+    }
+    const input = byId('code');
+    const code = input.value.replace(/[\s-]/g, '');
+    if (!code) {
+      codeProblem('Enter the code from the SMS.');
+      input.focus();
+      return;
+    }
+    showError('');
+    codeProblem('');
+    state.checking = true;
+    const verify = byId('verify');
+    setBusy(verify, true);
+    const res = await api('POST', '/v1/verifications/' + encodeURIComponent(state.verification.id) + '/check', { code });
+    state.checking = false;
+    if (byId('verify')) {
+      setBusy(verify, false);
+    }
+    if (res.status === 200) {
+      state.verification = res.body.verification || state.verification;
+      if (res.body.valid) {
+        done();
+        return;
+      }
+      const v = state.verification;
+      if (v.status === 'max_attempts_reached') {
+        restartWith('That code was wrong too many times. Start again with your number.');
+        return;
+      }
+      const left = v.attempts_left;
+      codeProblem("That code isn't right." + (left >= 0 ? ' ' + (left === 1 ? '1 attempt left.' : left + ' attempts left.') : ''));
+      setStatus('');
+      input.classList.remove('is-filled');
+      input.focus();
+      input.select();
+      return;
+    }
+    const e = errorOf(res);
+    if (e.code === 'not_pending') {
+      const status = e.status || (res.body && res.body.status);
+      if (status === 'approved') {
+        done();
+        return;
+      }
+      const why = {
+        expired: 'This code has expired.',
+        canceled: 'This verification was canceled.',
+        max_attempts_reached: 'That code was wrong too many times.',
+      }[status] || e.message;
+      restartWith(why + ' Start again with your number.');
+      return;
+    }
+    setStatus('');
+    showError(e.message);
+  }
+
+  async function onResend() {
+    if (!state.verification || ui.resend.disabled) {
+      return;
+    }
+    showError('');
+    setBusy(ui.resend, true);
+    state.fillSource = '';
+    // A fresh input, so the browser listens again before the new SMS goes out.
+    mountCodeForm();
+    const res = await api('POST', '/v1/verifications/' + encodeURIComponent(state.verification.id) + '/resend', {});
+    ui.resend.removeAttribute('aria-busy');
+    if (res.status === 200) {
+      state.verification = res.body;
+      setStatus('We sent a new code. The previous one no longer works.');
+      startCountdown(Date.parse(res.body.resend_after));
+      showSMS(res.body.id);
+      return;
+    }
+    const e = errorOf(res);
+    if (e.code === 'rate_limited') {
+      showError(e.message);
+      startCountdown(Date.now() + (res.retryAfter || 30) * 1000);
+      return;
+    }
+    if (e.code === 'not_pending') {
+      restartWith(e.message);
+      return;
+    }
+    showError(e.message);
+    startCountdown(Date.now());
+  }
+
+  function startCountdown(at) {
+    clearInterval(state.timer);
+    state.resendAt = Number.isFinite(at) ? at : Date.now() + 30000;
+    const tick = () => {
+      const left = Math.ceil((state.resendAt - Date.now()) / 1000);
+      if (left > 0) {
+        ui.resend.disabled = true;
+        ui.resend.textContent = 'Resend code in ' + left + ' s';
+      } else {
+        clearInterval(state.timer);
+        ui.resend.disabled = false;
+        ui.resend.textContent = 'Resend code';
+      }
+    };
+    tick();
+    state.timer = setInterval(tick, 500);
+  }
+
+  // showSMS puts the real message of the dev outbox in the side panel, so a
+  // developer sees exactly what the phone receives.
+  async function showSMS(id) {
+    let list;
+    try {
+      const res = await fetch('/dev/outbox');
+      list = await res.json();
+    } catch {
+      return;
+    }
+    const msg = Array.isArray(list) && list.find((m) => m.verification_id === id);
+    if (!msg) {
+      return;
+    }
+    const lines = String(msg.body).split('\n');
+    const last = lines.pop();
+    const body = document.createElement('span');
+    body.className = 'sms-body';
+    body.textContent = lines.length ? lines.join('\n') + '\n' : '';
+    const bind = document.createElement('span');
+    bind.className = 'sms-bind';
+    bind.textContent = last;
+    ui.smsPreview.replaceChildren(body, bind);
+    const to = String(msg.to || '');
+    ui.smsNote.textContent = 'The SMS just sent to ' + to.slice(0, 3) + '…' + to.slice(-2) + ', as it appears in the dev inbox.';
+  }
+
+  // ---- step 3: done --------------------------------------------------------
+
+  function done() {
+    clearInterval(state.timer);
+    unmountCodeForm();
+    ui.donePhone.textContent = state.verification ? state.verification.phone : 'The number';
+    ui.doneHow.textContent = {
+      webotp: 'The code came from the SMS, straight into the form.',
+      dev: 'The code came from the dev inbox, with your consent.',
+      paste: 'The code came from the pasted message.',
+    }[state.fillSource] || 'The code was typed by hand.';
+    setStep('done');
+    showError('');
+    setStatus('Verified ✓', true);
+    ui.doneTitle.focus();
+  }
+
+  function cancelCurrent() {
+    const v = state.verification;
+    state.verification = null;
+    if (v && v.status === 'pending') {
+      // Best effort: a dangling verification expires by itself anyway.
+      api('DELETE', '/v1/verifications/' + encodeURIComponent(v.id));
+    }
+  }
+
+  function restartWith(message) {
+    cancelCurrent();
+    clearInterval(state.timer);
+    unmountCodeForm();
+    setStep('phone');
+    setStatus('');
+    showError(message);
+    ui.phone.focus();
+  }
+
+  function restart() {
+    restartWith('');
+  }
+
+  // ---- wiring --------------------------------------------------------------
+
+  function init() {
+    for (const el of document.querySelectorAll('#sms-host, #host-code')) {
+      el.textContent = location.hostname;
+    }
+    byId('origin-code').textContent = location.origin;
+    ui.phoneForm.addEventListener('submit', onPhoneSubmit);
+    ui.phone.addEventListener('input', () => phoneProblem(''));
+    ui.resend.addEventListener('click', onResend);
+    ui.change.addEventListener('click', restart);
+    ui.restart.addEventListener('click', restart);
+    setStep('phone');
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', init);
+  } else {
+    init();
+  }
+})();
