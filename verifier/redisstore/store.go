@@ -465,11 +465,13 @@ func (s *Store) fail(op string, err error) error {
 	return verifier.StoreUnavailable(fmt.Errorf("redisstore: %s: %w", op, err))
 }
 
-// busyReply reports whether a Redis error reply means "not now": loading,
-// failing over, out of memory, unable to persist.
+// busyReply reports whether a Redis error reply means the store cannot
+// serve: loading, failing over, out of memory, unable to persist, or
+// refusing our credentials (a configuration error an operator sees in
+// /readyz, not a bug in a request).
 func busyReply(msg string) bool {
 	for _, p := range []string{"LOADING", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN",
-		"READONLY", "NOREPLICAS", "OOM", "MISCONF", "MOVED", "ASK"} {
+		"READONLY", "NOREPLICAS", "OOM", "MISCONF", "MOVED", "ASK", "NOAUTH", "WRONGPASS"} {
 		if strings.HasPrefix(msg, p+" ") {
 			return true
 		}

@@ -8,8 +8,16 @@ package redistest
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -17,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -27,6 +36,8 @@ import (
 type Server struct {
 	// Addr is host:port of the server.
 	Addr string
+	// CA verifies the server's certificate when Options.TLS is set.
+	CA *x509.CertPool
 
 	t       testing.TB
 	bin     string
@@ -35,6 +46,7 @@ type Server struct {
 	cmd     *exec.Cmd
 	done    chan struct{}
 	logPath string
+	tls     *tls.Config
 }
 
 // Options choose how the server runs. The zero value is an in-memory
@@ -46,6 +58,9 @@ type Options struct {
 	// Cluster runs the server in cluster mode as a one-node cluster that
 	// serves all 16384 slots, so that CROSSSLOT rules are enforced.
 	Cluster bool
+	// TLS serves TLS only (no plain port), with a certificate for
+	// 127.0.0.1 signed by a new CA that Server.CA holds.
+	TLS bool
 }
 
 // Start runs an in-memory redis-server on a free port and returns its
@@ -88,6 +103,15 @@ func New(t testing.TB, opts Options) *Server {
 		s.args = append(s.args, "--appendonly", "yes", "--appendfsync", "always")
 	} else {
 		s.args = append(s.args, "--appendonly", "no")
+	}
+	if opts.TLS {
+		s.CA = writeCert(t, dir)
+		s.args[1] = "0"
+		s.args = append(s.args, "--tls-port", strconv.Itoa(port),
+			"--tls-cert-file", filepath.Join(dir, "cert.pem"),
+			"--tls-key-file", filepath.Join(dir, "key.pem"),
+			"--tls-auth-clients", "no")
+		s.tls = &tls.Config{RootCAs: s.CA, ServerName: "127.0.0.1"}
 	}
 	if opts.Cluster {
 		s.args = append(s.args, "--cluster-enabled", "yes",
@@ -163,8 +187,34 @@ func (s *Server) Stop() {
 		return
 	}
 	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Process.Signal(syscall.SIGCONT)
 	<-s.done
 	s.cmd = nil
+}
+
+// Freeze stops the server process (SIGSTOP) without closing its sockets:
+// clients connect and send, but no reply comes, as with a hung server or a
+// lost network. Thaw resumes it. Stop also thaws.
+func (s *Server) Freeze() {
+	s.t.Helper()
+	s.signal(syscall.SIGSTOP)
+}
+
+// Thaw resumes a frozen server.
+func (s *Server) Thaw() {
+	s.t.Helper()
+	s.signal(syscall.SIGCONT)
+}
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		s.t.Fatalf("redistest: signal %v: server not running", sig)
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		s.t.Fatalf("redistest: signal %v: %v", sig, err)
+	}
 }
 
 // Command sends one command to the server over a new connection and
@@ -177,7 +227,13 @@ func (s *Server) Command(args ...string) (string, error) {
 }
 
 func (s *Server) command(args ...string) (string, error) {
-	c, err := net.DialTimeout("tcp", s.Addr, time.Second)
+	var c net.Conn
+	var err error
+	if s.tls != nil {
+		c, err = tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", s.Addr, s.tls)
+	} else {
+		c, err = net.DialTimeout("tcp", s.Addr, time.Second)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -240,6 +296,65 @@ func (s *Server) Info(field string) string {
 func (s *Server) log() string {
 	b, _ := os.ReadFile(s.logPath)
 	return string(b)
+}
+
+// writeCert writes cert.pem and key.pem for 127.0.0.1 into dir, signed by
+// a new self-signed CA, and returns a pool with that CA.
+func writeCert(t testing.TB, dir string) *x509.CertPool {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "redistest CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		KeyUsage:              x509.KeyUsageCertSign,
+		BasicConstraintsValid: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(caCert)
+	return pool
 }
 
 // freePort asks the kernel for a free port on 127.0.0.1. Another process

@@ -1,0 +1,190 @@
+package redisstore_test
+
+import (
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/webotp/webotp/verifier"
+	"github.com/webotp/webotp/verifier/internal/redistest"
+	"github.com/webotp/webotp/verifier/memstore"
+	"github.com/webotp/webotp/verifier/redisstore"
+)
+
+// stores returns the stores the benchmarks compare: memstore, the
+// reference, and redisstore on a fresh local redis-server.
+func stores(b *testing.B) []struct {
+	name string
+	s    verifier.Store
+} {
+	mem := memstore.New(memstore.Options{})
+	b.Cleanup(func() { _ = mem.Close() })
+	addr, _ := redistest.Start(b)
+	red := open(b, "redis://"+addr, redisstore.Options{})
+	return []struct {
+		name string
+		s    verifier.Store
+	}{{"memstore", mem}, {"redis", red}}
+}
+
+// BenchmarkReserveCheck is the store's share of a check: one script that
+// tests the status and counts the attempt and the per-phone failure
+// budget, called from many goroutines at once (RunParallel), as a busy
+// verifier does. Compare redis with memstore (issue 6: Redis check
+// throughput at least half of memstore's at the HTTP level).
+func BenchmarkReserveCheck(b *testing.B) {
+	for _, st := range stores(b) {
+		b.Run(st.name, func(b *testing.B) {
+			ctx := b.Context()
+			// Many verifications, so that goroutines mostly touch different
+			// records, as real traffic does.
+			const n = 1024
+			ids := make([]string, n)
+			lims := make([][]verifier.Limit, n)
+			t0 := now()
+			for i := range ids {
+				v := pending(b, t0)
+				v.MaxAttempts = 1 << 30
+				if err := st.s.Create(ctx, v, nil); err != nil {
+					b.Fatal(err)
+				}
+				ids[i] = v.ID
+				lims[i] = []verifier.Limit{{Key: "bench:fail:" + v.PhoneKey, Max: 1 << 30, Window: 24 * time.Hour}}
+			}
+			var next atomic.Uint64
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := next.Add(1) % n
+					if _, err := st.s.ReserveCheck(ctx, ids[i], t0, lims[i]); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkCheck is one whole check as Service makes it of the store
+// on the success path, serially (latency): ReserveCheck, then Approve with
+// the failure budget refunded. Each iteration uses a new verification,
+// created outside the timer.
+func BenchmarkCheck(b *testing.B) {
+	for _, st := range stores(b) {
+		b.Run(st.name, func(b *testing.B) {
+			ctx := b.Context()
+			t0 := now()
+			vs := make([]*verifier.Verification, b.N)
+			for i := range vs {
+				vs[i] = pending(b, t0)
+				if err := st.s.Create(ctx, vs[i], nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for _, v := range vs {
+				l := []verifier.Limit{{Key: "bench:fail:" + v.PhoneKey, Max: 20, Window: 24 * time.Hour}}
+				if _, err := st.s.ReserveCheck(ctx, v.ID, t0, l); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := st.s.Approve(ctx, v.ID, 1, t0, l); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCreate starts verifications against the three limits a start
+// counts (per phone, per IP, per app), from many goroutines.
+func BenchmarkCreate(b *testing.B) {
+	for _, st := range stores(b) {
+		b.Run(st.name, func(b *testing.B) {
+			ctx := b.Context()
+			t0 := now()
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					v := pending(b, t0)
+					if err := st.s.Create(ctx, v, startLimits(v, "bench")); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// startLimits are the limits Service counts at a start: the per-phone and
+// per-IP ones new for every verification here (the worst case for
+// memory), the per-app one shared.
+func startLimits(v *verifier.Verification, app string) []verifier.Limit {
+	return []verifier.Limit{
+		{Key: "ps:" + app + ":" + v.PhoneKey, Max: 5, Window: 15 * time.Minute},
+		{Key: "ip:" + app + ":" + v.ID[:11], Max: 20, Window: 15 * time.Minute},
+		{Key: "as:" + app, Max: 1 << 30, Window: time.Minute},
+	}
+}
+
+// BenchmarkPendingMemory measures Redis memory (INFO used_memory) per
+// pending verification on a fresh redis-server. Run it with a fixed count
+// for a stable figure:
+//
+//	go test -run '^$' -bench PendingMemory -benchtime 100000x ./verifier/redisstore/
+//
+// "record" is the verification and its newest index; "with-start-limits"
+// adds a per-phone and a per-IP counter for each (every start from a new
+// phone and IP: the worst case).
+func BenchmarkPendingMemory(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		limits bool
+	}{{"record", false}, {"with-start-limits", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			srv := redistest.New(b, redistest.Options{})
+			s := open(b, "redis://"+srv.Addr, redisstore.Options{})
+			ctx := b.Context()
+			if err := s.Ping(ctx); err != nil {
+				b.Fatal(err)
+			}
+			before := usedMemory(b, srv)
+			t0 := now()
+			b.ReportAllocs()
+			b.ResetTimer()
+			var next atomic.Uint64
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					v := pending(b, t0)
+					v.PhoneKey = v.PhoneKey[:22]
+					v.Phone = "+1415555" + strconv.FormatUint(1000+next.Add(1)%9000, 10)
+					var l []verifier.Limit
+					if tc.limits {
+						l = startLimits(v, v.AppID)
+					}
+					if err := s.Create(ctx, v, l); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			after := usedMemory(b, srv)
+			b.ReportMetric(float64(after-before)/float64(b.N), "B/verification")
+		})
+	}
+}
+
+func usedMemory(b *testing.B, srv *redistest.Server) int64 {
+	b.Helper()
+	n, err := strconv.ParseInt(srv.Info("used_memory"), 10, 64)
+	if err != nil {
+		b.Fatalf("used_memory: %v", err)
+	}
+	return n
+}
