@@ -122,3 +122,18 @@ func TestIsLocalhostFollowsChromium(t *testing.T) {
 		}
 	}
 }
+
+func TestChromiumMatchAtPointsAtTheFirstMatch(t *testing.T) {
+	for msg, want := range map[string]int{
+		"@a.com #1":               0,
+		"hi @a.com #1":            3,
+		"@a.com @b.com #1":        7,
+		"x\n@256.1.1.1 #1\n@a #2": 2,
+		"no code here":            -1,
+		"mail@a.com #1":           -1,
+	} {
+		if got := otpmsg.ChromiumMatchAt(msg); got != want {
+			t.Errorf("ChromiumMatchAt(%q) = %d, want %d", msg, got, want)
+		}
+	}
+}
