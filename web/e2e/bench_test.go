@@ -1,0 +1,51 @@
+package e2e
+
+import (
+	"slices"
+	"testing"
+)
+
+// BenchmarkTimeToGet measures, over cold loads (a fresh browser context and
+// no HTTP cache each time), how long after navigation starts a page calls
+// navigator.credentials.get(): with webotp.js (async script tag, lazy wasm)
+// and with MDN's 20-line inline snippet (testdata/mdn.html) as the baseline.
+// It reports medians: ms/get from navigation start and ms/get-after-dcl from
+// DOMContentLoaded (issue 4's budget: 150 ms). Run with -benchtime=20x.
+func BenchmarkTimeToGet(b *testing.B) {
+	h := need(b)
+	pages := map[string]func() string{
+		"webotp": func() string {
+			return testPage{noHelpers: true, body: codeForm(`autocomplete="one-time-code"`)}.url(b)
+		},
+		"mdn": func() string { return h.pages + "/t/mdn.html" },
+	}
+	for _, name := range []string{"webotp", "mdn"} {
+		b.Run(name, func(b *testing.B) {
+			u := pages[name]()
+			var toGet, afterDCL []float64
+			for b.Loop() {
+				tb, closeTab := newTab(b, tabOptions{noOutbox: true})
+				tb.navigate(u)
+				tb.waitFor(`window.__fakeOtp.calls > 0 && window.__fakeOtp.dcl > 0`, "the first get() call")
+				f := tb.fake()
+				toGet = append(toGet, f.CallTimes[0])
+				afterDCL = append(afterDCL, f.CallTimes[0]-f.DCL)
+				closeTab()
+			}
+			b.ReportMetric(median(toGet), "ms/get")
+			b.ReportMetric(median(afterDCL), "ms/get-after-dcl")
+		})
+	}
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
