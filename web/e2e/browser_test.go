@@ -322,6 +322,7 @@ type testPage struct {
 	body        string
 	csp         string // a Content-Security-Policy header
 	noHelpers   bool   // leave out testdata/helpers.js
+	noClient    bool   // leave out webotp.js
 }
 
 // url registers the page and returns its address.
@@ -338,7 +339,10 @@ func (p testPage) url(t testing.TB) string {
 	if !p.noHelpers {
 		b.WriteString("<script src=\"/t/helpers.js\"></script>\n")
 	}
-	fmt.Fprintf(&b, "<script src=\"%s\" async %s></script>\n</head>\n<body>\n%s\n</body>\n</html>\n", src, p.scriptAttrs, p.body)
+	if !p.noClient {
+		fmt.Fprintf(&b, "<script src=\"%s\" async %s></script>\n", src, p.scriptAttrs)
+	}
+	fmt.Fprintf(&b, "</head>\n<body>\n%s\n</body>\n</html>\n", p.body)
 	hdr := http.Header{}
 	if p.csp != "" {
 		hdr.Set("Content-Security-Policy", p.csp)

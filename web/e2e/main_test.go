@@ -24,6 +24,10 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// otherOrigin is another site the dev verifier may send codes for: its SMS
+// must never fill an input on the test pages.
+const otherOrigin = "https://bank.example"
+
 // chromiumPath is the browser the tests drive; `make test` installs it.
 const chromiumPath = "/usr/bin/chromium"
 
@@ -130,7 +134,7 @@ func (h *harness) setUp() (stop func()) {
 	h.verifierLog = &syncBuffer{}
 	cmd := exec.Command(bin, "serve", "--dev",
 		"--addr", fmt.Sprintf("127.0.0.1:%d", verifierPort),
-		"--origin", h.pages)
+		"--origin", h.pages, "--origin", otherOrigin)
 	cmd.Stdout = h.verifierLog
 	cmd.Stderr = h.verifierLog
 	if err := cmd.Start(); err != nil {
