@@ -24,7 +24,7 @@ var fakeOTPSource string
 
 // waitLimit bounds every wait for a condition in a page. Conditions are met in
 // milliseconds; the limit only decides how long a broken client takes to fail.
-const waitLimit = 10 * time.Second
+const waitLimit = 5 * time.Second
 
 // tabOptions says how a tab's documents are prepared before their scripts run.
 type tabOptions struct {
