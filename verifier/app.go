@@ -1,6 +1,14 @@
 package verifier
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+	"github.com/webotp/webotp/otpmsg"
+)
 
 // Retention is how long a verification's record is kept after its code
 // expires, so that a late GET still answers with its final status.
@@ -60,4 +68,36 @@ func DefaultLimits() Limits {
 		AppSends:           600,
 		AppSendWindow:      time.Minute,
 	}
+}
+
+// Validate reports the first problem in app's configuration: no id, no
+// origin or one that is not exactly https://host[:port] (http://localhost
+// too when dev), a country that is not an ISO 3166 region code, or a text
+// or app hash the message formatter refuses (a text line that reads as an
+// OTP line would bind a code to another site).
+func (a *App) Validate(dev bool) error {
+	if a.ID == "" {
+		return errors.New("verifier: app without an id")
+	}
+	if len(a.Origins) == 0 {
+		return fmt.Errorf("verifier: app %s: no allowed origin", a.ID)
+	}
+	for _, o := range a.Origins {
+		if _, _, err := canonicalOrigin(o, dev); err != nil {
+			return fmt.Errorf("verifier: app %s: origin %q: %s", a.ID, o, err.Message)
+		}
+	}
+	regions := phonenumbers.GetSupportedRegions()
+	for _, c := range a.Countries {
+		if !regions[strings.ToUpper(c)] {
+			return fmt.Errorf("verifier: app %s: %q is not a region code", a.ID, c)
+		}
+	}
+	lim := a.Limits.Normalize()
+	sample := strings.Repeat("9", lim.CodeLength)
+	host, _ := otpmsg.HostFromOrigin(a.Origins[0])
+	if _, err := otpmsg.Format(otpmsg.Message{Text: AppText(a, sample), Host: host, Code: sample, AppHash: a.AppHash}); err != nil {
+		return fmt.Errorf("verifier: app %s: message text: %w", a.ID, err)
+	}
+	return nil
 }

@@ -2,13 +2,24 @@ package verifier
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/webotp/webotp/otpmsg"
+	"github.com/webotp/webotp/verifier/code"
 )
 
-// Config wires a Service. Zero Now, Rand and Logger mean time.Now,
-// crypto/rand and slog.Default.
+// Config wires a Service. Zero Now, Rand, Logger and SendTimeout mean
+// time.Now, crypto/rand, slog.Default and DefaultSendTimeout.
 type Config struct {
 	Store  Store
 	Sender Sender
@@ -20,7 +31,12 @@ type Config struct {
 	Now    func() time.Time
 	Rand   io.Reader
 	Logger *slog.Logger
+	// SendTimeout bounds each Sender.Send.
+	SendTimeout time.Duration
 }
+
+// DefaultSendTimeout bounds a send when Config.SendTimeout is zero.
+const DefaultSendTimeout = 10 * time.Second
 
 // MasterKey is a secret of at least 32 bytes with an id, stored on each
 // verification so that keys can be rotated.
@@ -47,52 +63,403 @@ type CheckResult struct {
 
 // Service issues, sends and checks codes. It is safe for concurrent use.
 type Service struct {
-	cfg Config
+	cfg  Config
+	keys []serviceKey
+
+	randMu sync.Mutex
+}
+
+// serviceKey is a master key with the key derived from it for the keyed
+// hashes of phone numbers and IP addresses.
+type serviceKey struct {
+	id       string
+	secret   []byte
+	limitKey []byte
 }
 
 // NewService checks cfg and returns a Service.
 func NewService(cfg Config) (*Service, error) {
-	panic("TODO(verifier helper)")
+	if cfg.Store == nil {
+		return nil, errors.New("verifier: config: no Store")
+	}
+	if cfg.Sender == nil {
+		return nil, errors.New("verifier: config: no Sender")
+	}
+	if len(cfg.Keys) == 0 {
+		return nil, errors.New("verifier: config: no master key")
+	}
+	s := &Service{cfg: cfg}
+	seen := map[string]bool{}
+	for i, k := range cfg.Keys {
+		if k.ID == "" {
+			return nil, fmt.Errorf("verifier: config: master key %d has no id", i)
+		}
+		if seen[k.ID] {
+			return nil, fmt.Errorf("verifier: config: master key id %q appears twice", k.ID)
+		}
+		seen[k.ID] = true
+		if len(k.Secret) < code.MinKeyLen {
+			return nil, fmt.Errorf("verifier: config: master key %q has %d bytes, want at least %d", k.ID, len(k.Secret), code.MinKeyLen)
+		}
+		mac := hmac.New(sha256.New, k.Secret)
+		mac.Write([]byte("webotp limit keys v1"))
+		s.keys = append(s.keys, serviceKey{id: k.ID, secret: k.Secret, limitKey: mac.Sum(nil)})
+	}
+	if s.cfg.Now == nil {
+		s.cfg.Now = time.Now
+	}
+	if s.cfg.Rand == nil {
+		s.cfg.Rand = rand.Reader
+	}
+	if s.cfg.Logger == nil {
+		s.cfg.Logger = slog.Default()
+	}
+	if s.cfg.SendTimeout <= 0 {
+		s.cfg.SendTimeout = DefaultSendTimeout
+	}
+	return s, nil
 }
 
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.cfg.Now() }
 
-// Start creates a verification and sends its first code.
-func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verification, error) {
-	panic("TODO")
-}
-
-// Get returns a verification of app.
-func (s *Service) Get(ctx context.Context, app *App, id string) (*Verification, error) {
-	panic("TODO")
-}
-
-// Resend sends a new code; the previous one no longer checks.
-func (s *Service) Resend(ctx context.Context, app *App, id string) (*Verification, error) {
-	panic("TODO")
-}
-
-// Check compares code with the verification's current code.
-func (s *Service) Check(ctx context.Context, app *App, id, code string) (*CheckResult, error) {
-	panic("TODO")
-}
-
-// CheckPhone checks code against the newest pending verification of phone in app.
-func (s *Service) CheckPhone(ctx context.Context, app *App, phone, code string) (*CheckResult, error) {
-	panic("TODO")
-}
-
-// Cancel cancels a pending verification.
-func (s *Service) Cancel(ctx context.Context, app *App, id string) (*Verification, error) {
-	panic("TODO")
-}
+// now is the clock as stores keep it: UTC milliseconds.
+func (s *Service) now() time.Time { return time.UnixMilli(s.cfg.Now().UnixMilli()).UTC() }
 
 // Ready reports whether the store answers.
 func (s *Service) Ready(ctx context.Context) error { return s.cfg.Store.Ping(ctx) }
 
-// MaskPhone masks every digit of an E.164 number but the country code and
-// the last two: +14155550123 -> +1*******23.
-func MaskPhone(e164 string) string {
-	panic("TODO")
+// Start creates a verification and sends its first code. When the send
+// fails it answers delivery_failed and also returns the verification,
+// which exists (with its DeliveryError recorded) and may be resent.
+func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verification, error) {
+	lim := app.Limits.Normalize()
+	phone, perr := checkPhone(app, req.Phone)
+	if perr != nil {
+		return nil, perr
+	}
+	origin, host, oerr := allowedOrigin(app, req.Origin, s.cfg.Dev)
+	if oerr != nil {
+		return nil, oerr
+	}
+	var embedded, embeddedHost string
+	if req.EmbeddedOrigin != "" {
+		if embedded, embeddedHost, oerr = allowedOrigin(app, req.EmbeddedOrigin, s.cfg.Dev); oerr != nil {
+			return nil, oerr
+		}
+	}
+	key := s.keys[0]
+	limits := []Limit{{Key: "start:phone:" + key.hash(app.ID, phone), Max: lim.PhoneStarts, Window: lim.PhoneStartWindow}}
+	if req.ClientIP != "" {
+		ipKey, err := key.ipHash(app.ID, req.ClientIP)
+		if err != nil {
+			return nil, err
+		}
+		limits = append(limits, Limit{Key: "start:ip:" + ipKey, Max: lim.IPStarts, Window: lim.IPStartWindow})
+	}
+	limits = append(limits, appSends(app, lim))
+
+	id, err := s.newID()
+	if err != nil {
+		return nil, s.internal("start", "", err)
+	}
+	now := s.now()
+	v := &Verification{
+		ID:             id,
+		AppID:          app.ID,
+		KeyID:          key.id,
+		Phone:          phone,
+		PhoneKey:       key.hash(app.ID, phone),
+		Origin:         origin,
+		EmbeddedOrigin: embedded,
+		CreatedAt:      now,
+		ExpiresAt:      now.Add(lim.Lifetime),
+		Sends:          1,
+		MaxAttempts:    lim.MaxAttempts,
+		MaxSends:       lim.MaxSends,
+		Lifetime:       lim.Lifetime,
+		Cooldown:       lim.ResendCooldown,
+		Stored:         StatusPending,
+	}
+	v.ResendAfter = v.NextResendAfter(now, 1)
+	// The message is formatted before anything is counted, so that a
+	// template the formatter refuses costs the caller no limit.
+	m, err := s.message(app, &key, v, host, embeddedHost, lim.CodeLength)
+	if err != nil {
+		return nil, s.internal("start", id, err)
+	}
+	if err := s.cfg.Store.Create(ctx, v, limits); err != nil {
+		return nil, s.storeError("start", id, err)
+	}
+	if err := s.send(ctx, v, m); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+// Get returns a verification of app.
+func (s *Service) Get(ctx context.Context, app *App, id string) (*Verification, error) {
+	return s.load(ctx, "get", app, id)
+}
+
+// load returns the verification id if it belongs to app: another app's
+// verification is not found.
+func (s *Service) load(ctx context.Context, op string, app *App, id string) (*Verification, error) {
+	v, err := s.cfg.Store.Get(ctx, id)
+	if err != nil {
+		return nil, s.storeError(op, id, err)
+	}
+	if v.AppID != app.ID {
+		return nil, ErrNotFound
+	}
+	return v, nil
+}
+
+// Resend sends a new code; the previous one no longer checks.
+func (s *Service) Resend(ctx context.Context, app *App, id string) (*Verification, error) {
+	if _, err := s.load(ctx, "resend", app, id); err != nil {
+		return nil, err
+	}
+	lim := app.Limits.Normalize()
+	v, err := s.cfg.Store.Resend(ctx, id, s.now(), []Limit{appSends(app, lim)})
+	if err != nil {
+		return nil, s.storeError("resend", id, err)
+	}
+	key := s.key(v.KeyID)
+	if key == nil {
+		return nil, s.internal("resend", id, fmt.Errorf("master key %q is gone", v.KeyID))
+	}
+	_, host, oerr := canonicalOrigin(v.Origin, true)
+	var embeddedHost string
+	if oerr == nil && v.EmbeddedOrigin != "" {
+		_, embeddedHost, oerr = canonicalOrigin(v.EmbeddedOrigin, true)
+	}
+	if oerr != nil {
+		return nil, s.internal("resend", id, fmt.Errorf("stored origin: %w", oerr))
+	}
+	m, err := s.message(app, key, v, host, embeddedHost, lim.CodeLength)
+	if err != nil {
+		return nil, s.internal("resend", id, err)
+	}
+	if err := s.send(ctx, v, m); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+// Check compares code with the verification's current code.
+func (s *Service) Check(ctx context.Context, app *App, id, input string) (*CheckResult, error) {
+	c, cerr := normalizeCode(input)
+	if cerr != nil {
+		return nil, cerr
+	}
+	v, err := s.load(ctx, "check", app, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.check(ctx, app, v, c)
+}
+
+// CheckPhone checks code against the newest verification of phone in app:
+// 404 when there is none, 409 not_pending when the newest is no longer
+// pending (an older pending one does not check: a new start supersedes).
+func (s *Service) CheckPhone(ctx context.Context, app *App, phone, input string) (*CheckResult, error) {
+	c, cerr := normalizeCode(input)
+	if cerr != nil {
+		return nil, cerr
+	}
+	_, e164, _, perr := parsePhone(phone)
+	if perr != nil {
+		return nil, perr
+	}
+	var newest *Verification
+	for i := range s.keys {
+		v, err := s.cfg.Store.Newest(ctx, app.ID, s.keys[i].hash(app.ID, e164))
+		if ErrorCode(err) == CodeNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, s.storeError("check", "", err)
+		}
+		if newest == nil || v.CreatedAt.After(newest.CreatedAt) {
+			newest = v
+		}
+	}
+	if newest == nil || newest.AppID != app.ID || newest.Phone != e164 {
+		return nil, ErrNotFound
+	}
+	return s.check(ctx, app, newest, c)
+}
+
+// check reserves an attempt, then compares: every guess is counted before
+// any comparison, so parallel guesses count exactly.
+func (s *Service) check(ctx context.Context, app *App, v *Verification, c string) (*CheckResult, error) {
+	key := s.key(v.KeyID)
+	if key == nil {
+		// Its master key was removed: nothing can check it any more.
+		s.cfg.Logger.Warn("verification derived with a removed master key", "op", "check", "id", v.ID, "key_id", v.KeyID)
+		return nil, NotPending(StatusExpired)
+	}
+	lim := app.Limits.Normalize()
+	failures := []Limit{{Key: "fail:phone:" + v.PhoneKey, Max: lim.PhoneFailures, Window: lim.PhoneFailureWindow}}
+	now := s.now()
+	r, err := s.cfg.Store.ReserveCheck(ctx, v.ID, now, failures)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Code == CodeRateLimited {
+			return nil, &Error{Code: CodeRateLimited, Message: "Too many wrong codes for this phone number; try again later.", RetryAfter: e.RetryAfter, Err: e}
+		}
+		return nil, s.storeError("check", v.ID, err)
+	}
+	want, err := code.Derive(key.secret, codeInput(r), uint64(r.Sends), lim.CodeLength)
+	if err != nil {
+		return nil, s.internal("check", v.ID, err)
+	}
+	if !code.Equal(c, want) {
+		return &CheckResult{Valid: false, Verification: r}, nil
+	}
+	a, err := s.cfg.Store.Approve(ctx, r.ID, r.Sends, now, failures)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Code == CodeNotPending && e.Status == StatusPending {
+			// A resend replaced the code between reservation and approval.
+			return &CheckResult{Valid: false, Verification: r}, nil
+		}
+		return nil, s.storeError("check", v.ID, err)
+	}
+	return &CheckResult{Valid: true, Verification: a}, nil
+}
+
+// Cancel cancels a pending verification.
+func (s *Service) Cancel(ctx context.Context, app *App, id string) (*Verification, error) {
+	if _, err := s.load(ctx, "cancel", app, id); err != nil {
+		return nil, err
+	}
+	v, err := s.cfg.Store.Cancel(ctx, id, s.now())
+	if err != nil {
+		return nil, s.storeError("cancel", id, err)
+	}
+	return v, nil
+}
+
+func appSends(app *App, lim Limits) Limit {
+	return Limit{Key: "send:app:" + app.ID, Max: lim.AppSends, Window: lim.AppSendWindow}
+}
+
+func codeInput(v *Verification) code.Input {
+	return code.Input{ID: v.ID, Phone: v.Phone, Origin: v.Origin, EmbeddedOrigin: v.EmbeddedOrigin}
+}
+
+func (s *Service) key(id string) *serviceKey {
+	for i := range s.keys {
+		if s.keys[i].id == id {
+			return &s.keys[i]
+		}
+	}
+	return nil
+}
+
+// newID returns 128 random bits, base64url without padding.
+func (s *Service) newID() (string, error) {
+	var b [16]byte
+	s.randMu.Lock()
+	_, err := io.ReadFull(s.cfg.Rand, b[:])
+	s.randMu.Unlock()
+	if err != nil {
+		return "", fmt.Errorf("random id: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// message derives v's current code and formats the SMS carrying it.
+func (s *Service) message(app *App, key *serviceKey, v *Verification, host, embeddedHost string, digits int) (Message, error) {
+	c, err := code.Derive(key.secret, codeInput(v), uint64(v.Sends), digits)
+	if err != nil {
+		return Message{}, err
+	}
+	body, err := otpmsg.Format(otpmsg.Message{
+		Text:         AppText(app, c),
+		Host:         host,
+		Code:         c,
+		EmbeddedHost: embeddedHost,
+		AppHash:      app.AppHash,
+	})
+	if err != nil {
+		return Message{}, fmt.Errorf("format message of app %s: %w", app.ID, err)
+	}
+	seg := otpmsg.Count(body)
+	return Message{
+		To:             v.Phone,
+		Body:           body,
+		VerificationID: v.ID,
+		AppID:          v.AppID,
+		Send:           v.Sends,
+		Encoding:       seg.Encoding,
+		Segments:       seg.Segments,
+	}, nil
+}
+
+// DefaultText is the human part of a message when App.Text is empty.
+const DefaultText = "Your {app} verification code is {code}."
+
+// AppText is app's message text with "{app}" and "{code}" replaced.
+func AppText(app *App, code string) string {
+	t := app.Text
+	if t == "" {
+		t = DefaultText
+	}
+	name := app.Name
+	if name == "" {
+		name = app.ID
+	}
+	return strings.NewReplacer("{app}", name, "{code}", code).Replace(t)
+}
+
+// maxDeliveryError bounds the reason recorded for a failed send.
+const maxDeliveryError = 200
+
+// send hands m to the Sender within SendTimeout. A caller that goes away
+// does not cut a send short: the message was counted and may be on its
+// way. A failure is recorded on v and answered as delivery_failed.
+func (s *Service) send(ctx context.Context, v *Verification, m Message) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.SendTimeout)
+	defer cancel()
+	err := s.cfg.Sender.Send(sctx, m)
+	if err == nil {
+		return nil
+	}
+	reason := err.Error()
+	// A sender's error must not carry the code or the number into the
+	// store or the logs.
+	reason = strings.ReplaceAll(reason, m.Body, "[message]")
+	if i := strings.LastIndexByte(m.Body, '#'); i >= 0 {
+		if c, _, _ := strings.Cut(m.Body[i+1:], " "); c != "" {
+			reason = strings.ReplaceAll(reason, c, "[code]")
+		}
+	}
+	reason = strings.ReplaceAll(reason, v.Phone, MaskPhone(v.Phone))
+	if len(reason) > maxDeliveryError {
+		reason = reason[:maxDeliveryError]
+	}
+	v.DeliveryError = reason
+	if serr := s.cfg.Store.SetDeliveryError(context.WithoutCancel(ctx), v.ID, v.Sends, reason); serr != nil {
+		s.cfg.Logger.Error("record delivery error", "id", v.ID, "err", serr)
+	}
+	s.cfg.Logger.Warn("delivery failed", "id", v.ID, "app", v.AppID, "send", v.Sends, "phone", MaskPhone(v.Phone), "reason", reason)
+	return &Error{Code: CodeDeliveryFailed, Message: "The SMS could not be delivered to the provider; try again.", Err: errors.New(reason)}
+}
+
+// storeError passes a store's *Error on and turns anything else into
+// internal, logged here once with its context.
+func (s *Service) storeError(op, id string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return s.internal(op, id, err)
+}
+
+func (s *Service) internal(op, id string, err error) error {
+	s.cfg.Logger.Error("internal error", "op", op, "id", id, "err", err)
+	return &Error{Code: CodeInternal, Message: "Internal error.", Err: fmt.Errorf("%s %s: %w", op, id, err)}
 }
