@@ -243,7 +243,7 @@ func HostFromOrigin(origin string) (string, error) {
 	switch strings.ToLower(origin[:i]) {
 	case "https", "http":
 	default:
-		return fail("must use https (or http for localhost)")
+		return fail("must use the https or http scheme")
 	}
 	rest := origin[i+3:]
 	if strings.ContainsAny(rest, "/?#@\\") {
