@@ -1,0 +1,374 @@
+package multiinstance
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/webotp/webotp/verifier/internal/redistest"
+)
+
+const apiKey = "multi-instance-test-key"
+
+// phoneHook is the webhook sender's receiver: the phone of every number.
+type phoneHook struct {
+	mu    sync.Mutex
+	codes map[string]string // verification id -> last code
+}
+
+func (p *phoneHook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var m struct {
+		Body           string `json:"body"`
+		VerificationID string `json:"verification_id"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	i := strings.LastIndex(m.Body, "#")
+	if i < 0 {
+		http.Error(w, "no code", http.StatusBadRequest)
+		return
+	}
+	code, _, _ := strings.Cut(m.Body[i+1:], " ")
+	p.mu.Lock()
+	p.codes[m.VerificationID] = code
+	p.mu.Unlock()
+}
+
+func (p *phoneHook) code(t *testing.T, id string) string {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.codes[id]
+	if !ok {
+		t.Fatalf("no message for %s reached the webhook", id)
+	}
+	return c
+}
+
+// cluster is a redis-server, a webhook phone and the files two webotp
+// processes share.
+type cluster struct {
+	t      *testing.T
+	bin    string
+	redis  *redistest.Server
+	args   []string
+	env    []string
+	phone  *phoneHook
+	client *http.Client
+}
+
+// instance is one `webotp serve` process.
+type instance struct {
+	base string
+	addr string
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	done chan struct{}
+}
+
+func newCluster(t *testing.T) *cluster {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "webotp")
+	build := exec.Command("go", "build", "-o", bin, "github.com/webotp/webotp/verifier/cmd/webotp")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build webotp: %v\n%s", err, out)
+	}
+	srv := redistest.New(t, redistest.Options{Persist: true})
+	phone := &phoneHook{codes: map[string]string{}}
+	hook := httptest.NewServer(phone)
+	t.Cleanup(hook.Close)
+	sum := sha256.Sum256([]byte(apiKey))
+	config := fmt.Sprintf(`{"apps":[{"id":"shop","name":"Shop","api_key_sha256":%q,"origins":["https://www.example.com"]}]}`,
+		hex.EncodeToString(sum[:]))
+	configPath := filepath.Join(dir, "apps.json")
+	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secret := base64.StdEncoding.EncodeToString([]byte("multi-instance test secret, 32+ bytes"))
+	return &cluster{
+		t:     t,
+		bin:   bin,
+		redis: srv,
+		args: []string{"serve", "--store", "redis://" + srv.Addr + "/0", "--config", configPath,
+			"--sender", "webhook", "--webhook-url", hook.URL, "--webhook-secret", "hook-secret"},
+		env:    append(os.Environ(), "WEBOTP_SECRET="+secret),
+		phone:  phone,
+		client: &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 200}},
+	}
+}
+
+// start runs one instance on addr ("" for a free port) and waits until
+// /readyz answers 200.
+func (c *cluster) start(addr string) *instance {
+	c.t.Helper()
+	if addr == "" {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		addr = l.Addr().String()
+		l.Close()
+	}
+	in := &instance{base: "http://" + addr, addr: addr, out: &bytes.Buffer{}, done: make(chan struct{})}
+	in.cmd = exec.Command(c.bin, append(c.args, "--addr", addr)...)
+	in.cmd.Env = c.env
+	var mu sync.Mutex
+	in.cmd.Stdout = lockedWriter{&mu, in.out}
+	in.cmd.Stderr = lockedWriter{&mu, in.out}
+	if err := in.cmd.Start(); err != nil {
+		c.t.Fatalf("start webotp: %v", err)
+	}
+	go func() {
+		_ = in.cmd.Wait()
+		close(in.done)
+	}()
+	c.t.Cleanup(func() {
+		in.stop()
+		if c.t.Failed() {
+			mu.Lock()
+			c.t.Logf("webotp %s output:\n%s", addr, in.out.String())
+			mu.Unlock()
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if a := c.do("GET", in, "/readyz", ""); a.status == http.StatusOK {
+			return in
+		}
+		select {
+		case <-in.done:
+			mu.Lock()
+			defer mu.Unlock()
+			c.t.Fatalf("webotp exited before it was ready:\n%s", in.out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("webotp on %s not ready after 15 s", addr)
+		}
+	}
+}
+
+// stop ends the instance gracefully (SIGTERM) and waits for it.
+func (in *instance) stop() {
+	select {
+	case <-in.done:
+		return
+	default:
+	}
+	_ = in.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-in.done:
+	case <-time.After(20 * time.Second):
+		_ = in.cmd.Process.Kill()
+		<-in.done
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// answer is an HTTP answer with the fields the tests read.
+type answer struct {
+	status int
+	raw    string
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Valid  *bool  `json:"valid"`
+	Error  *struct {
+		Code   string `json:"code"`
+		Status string `json:"status"`
+	} `json:"error"`
+	Verification *struct {
+		Status       string `json:"status"`
+		AttemptsLeft int    `json:"attempts_left"`
+	} `json:"verification"`
+}
+
+// what sums an answer up: "200 valid:false", "409 not_pending approved".
+func (a answer) what() string {
+	switch {
+	case a.Valid != nil:
+		return fmt.Sprintf("%d valid:%v", a.status, *a.Valid)
+	case a.Error != nil:
+		return strings.TrimSpace(fmt.Sprintf("%d %s %s", a.status, a.Error.Code, a.Error.Status))
+	}
+	return fmt.Sprintf("%d %s", a.status, a.Status)
+}
+
+func (c *cluster) do(method string, in *instance, path, body string) answer {
+	req, err := http.NewRequest(method, in.base+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return answer{status: 0, raw: err.Error()}
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &a)
+	return a
+}
+
+func (c *cluster) startVerification(in *instance, phone string) (id, code string) {
+	c.t.Helper()
+	a := c.do("POST", in, "/v1/verifications", `{"phone":"`+phone+`","origin":"https://www.example.com"}`)
+	if a.status != http.StatusCreated || a.ID == "" {
+		c.t.Fatalf("start on %s: %d %s", in.addr, a.status, a.raw)
+	}
+	return a.ID, c.phone.code(c.t, a.ID)
+}
+
+func (c *cluster) check(in *instance, id, code string) answer {
+	return c.do("POST", in, "/v1/verifications/"+id+"/check", `{"code":"`+code+`"}`)
+}
+
+// TestTwoServeProcessesShareOneRedis runs the operator's setup from the
+// README: one redis-server, two `webotp serve --store redis://…` with the
+// same WEBOTP_SECRET and apps file, and a client that talks to either.
+func TestTwoServeProcessesShareOneRedis(t *testing.T) {
+	c := newCluster(t)
+	a, b := c.start(""), c.start("")
+
+	t.Run("a verification started on A is approved on B", func(t *testing.T) {
+		c.t = t
+		id, code := c.startVerification(a, "+14155550111")
+		if got := c.check(b, id, wrong(code, 7)).what(); got != "200 valid:false" {
+			t.Fatalf("wrong code on B: %s", got)
+		}
+		if got := c.check(b, id, code).what(); got != "200 valid:true" {
+			t.Fatalf("right code on B: %s", got)
+		}
+		if got := c.check(a, id, code).what(); got != "409 not_pending approved" {
+			t.Fatalf("the same code again on A: %s", got)
+		}
+		if got := c.do("GET", a, "/v1/verifications/"+id, "").what(); got != "200 approved" {
+			t.Fatalf("GET on A: %s", got)
+		}
+	})
+
+	t.Run("100 parallel wrong guesses split across A and B count exactly", func(t *testing.T) {
+		c.t = t
+		id, code := c.startVerification(b, "+14155550112")
+		const n = 100
+		var (
+			wg  sync.WaitGroup
+			mu  sync.Mutex
+			got = map[string]int{}
+		)
+		gate := make(chan struct{})
+		for i := range n {
+			in := a
+			if i%2 == 1 {
+				in = b
+			}
+			wg.Go(func() {
+				<-gate
+				w := c.check(in, id, wrongCode(code, i)).what()
+				mu.Lock()
+				got[w]++
+				mu.Unlock()
+			})
+		}
+		close(gate)
+		wg.Wait()
+		want := map[string]int{"200 valid:false": 5, "409 not_pending max_attempts_reached": n - 5}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%d parallel wrong guesses on A and B answered %v, want %v", n, got, want)
+		}
+		if w := c.check(a, id, code).what(); w != "409 not_pending max_attempts_reached" {
+			t.Fatalf("the right code after the guesses: %s", w)
+		}
+	})
+
+	t.Run("per-phone start limits are shared", func(t *testing.T) {
+		c.t = t
+		for i := range 5 {
+			in := a
+			if i%2 == 1 {
+				in = b
+			}
+			c.startVerification(in, "+14155550113")
+		}
+		for _, in := range []*instance{a, b} {
+			w := c.do("POST", in, "/v1/verifications", `{"phone":"+14155550113","origin":"https://www.example.com"}`)
+			if w.what() != "429 rate_limited" {
+				t.Errorf("sixth start for one phone on %s: %s", in.addr, w.raw)
+			}
+		}
+	})
+
+	t.Run("Redis stopped answers 503 and both instances recover when it is back", func(t *testing.T) {
+		c.t = t
+		id, code := c.startVerification(a, "+14155550114")
+		c.redis.Stop()
+		for _, in := range []*instance{a, b} {
+			if w := c.do("GET", in, "/readyz", ""); w.status != http.StatusServiceUnavailable {
+				t.Errorf("readyz on %s with Redis stopped: %d %s", in.addr, w.status, w.raw)
+			}
+			if w := c.check(in, id, wrong(code, 3)).what(); w != "503 store_unavailable" {
+				t.Errorf("check on %s with Redis stopped: %s", in.addr, w)
+			}
+			if w := c.do("GET", in, "/healthz", ""); w.status != http.StatusOK {
+				t.Errorf("healthz on %s with Redis stopped: %d (the process is alive)", in.addr, w.status)
+			}
+		}
+		c.redis.Start()
+		for _, in := range []*instance{a, b} {
+			deadline := time.Now().Add(10 * time.Second)
+			for c.do("GET", in, "/readyz", "").status != http.StatusOK {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s not ready 10 s after Redis came back", in.addr)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		// The append-only file kept the verification started before.
+		if w := c.check(b, id, code).what(); w != "200 valid:true" {
+			t.Fatalf("check after Redis came back: %s", w)
+		}
+	})
+
+	t.Run("a verifier restart loses no pending verification", func(t *testing.T) {
+		c.t = t
+		id, code := c.startVerification(a, "+14155550115")
+		start := time.Now()
+		a.stop()
+		t.Logf("graceful stop took %v", time.Since(start))
+		a = c.start(a.addr)
+		if w := c.check(a, id, code).what(); w != "200 valid:true" {
+			t.Fatalf("check on the restarted instance: %s", w)
+		}
+	})
+}
