@@ -242,7 +242,7 @@ func checkMessage(msg string) checkReport {
 	spec := readWith(msg, otpmsg.Spec)
 	spec.How = "reads the last line only"
 	if spec.Valid {
-		spec.How += "; binds the code to https://" + spec.Host + embeddedNote(spec.EmbeddedHost, "https://")
+		spec.How += "; binds the code to " + bindingNote("https://"+spec.Host, spec.EmbeddedHost, "https://"+spec.EmbeddedHost)
 	}
 	chromium := readWith(msg, otpmsg.Chromium)
 	chromium.How = "takes the first @host #code match anywhere in the message"
@@ -250,8 +250,8 @@ func checkMessage(msg string) checkReport {
 		chromium.How += fmt.Sprintf(" (line %d of %d)", strings.Count(normalizeNewlines(msg[:at]), "\n")+1, len(lines))
 	}
 	if chromium.Valid {
-		chromium.How += "; fills the code only on a page whose origin is exactly " + chromiumOrigin(chromium.Host) +
-			embeddedNote(chromium.EmbeddedHost, "")
+		chromium.How += "; fills the code only in " + bindingNote("a page whose origin is exactly "+chromiumOrigin(chromium.Host),
+			chromium.EmbeddedHost, "an iframe whose origin is exactly "+chromiumOrigin(chromium.EmbeddedHost))
 	}
 	safari := spec
 	safari.How = "reads the last line like the spec (no WebOTP API: it offers the code above the keyboard of an autocomplete=\"one-time-code\" field)"
@@ -292,15 +292,13 @@ func readWith(msg string, rules otpmsg.Rules) checkReading {
 	return checkReading{Valid: true, Host: otp.Host, Code: otp.Code, EmbeddedHost: otp.EmbeddedHost}
 }
 
-// embeddedNote describes where an iframe host's code goes.
-func embeddedNote(host, scheme string) string {
-	if host == "" {
-		return ""
+// bindingNote says where a code goes: top, or the iframe inside top when
+// there is an embedded host.
+func bindingNote(top, embeddedHost, iframe string) string {
+	if embeddedHost == "" {
+		return top
 	}
-	if scheme == "" {
-		return ", in an iframe whose origin is exactly " + chromiumOrigin(host)
-	}
-	return ", in an iframe on " + scheme + host
+	return iframe + " inside " + top
 }
 
 // chromiumOrigin is the origin Chromium builds from a canonical host.
@@ -337,6 +335,11 @@ func checkWarnings(msg string, lines []string, spec, chromium checkReading) []st
 	}
 	if !r.Valid {
 		w = append(w, `no reader finds an OTP line: the message must end with "@host #code"`)
+		if _, err := otpmsg.Format(otpmsg.Message{Text: msg, Host: "example.com", Code: sampleCode}); err != nil {
+			w = append(w, "as the text of a message, webotp would refuse it: "+strings.TrimPrefix(err.Error(), "otpmsg: "))
+		} else {
+			w = append(w, "as the text of a message, webotp would accept it (the verifier adds the OTP line)")
+		}
 		return w
 	}
 	for _, h := range []string{r.Host, r.EmbeddedHost} {

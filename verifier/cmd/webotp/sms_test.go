@@ -151,6 +151,9 @@ func TestSMSCheckReportsTheThreeReadings(t *testing.T) {
 		{"a long message is flagged", strings.Repeat("a", 200) + "\n@example.com #123456", 0, "example.com", "example.com", "2 SMS segments"},
 		{"an iframe host with a port is read differently", "@a.com #123456 @b.com:8443", 1, "a.com", "a.com", "embedded host"},
 		{"a message without an OTP line is invalid for all", "Your code is 123456.", 1, "", "", "no reader finds an OTP line"},
+		{"a template text without an OTP line is checked as message text", "Your {app} code is {code}.", 1, "", "", "webotp would accept it"},
+		{"a text with a near-miss OTP line is refused as message text", "Reply @support  #help", 1, "", "", "webotp would refuse it"},
+		{"an iframe binding is described", "@a.com #123456 @b.com", 0, "a.com", "a.com", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, stdout, stderr := runSMSWith(c.stdin, "check", "--json")
