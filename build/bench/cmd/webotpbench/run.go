@@ -31,6 +31,7 @@ type runner struct {
 	warmup, duration   time.Duration
 	preload, memN      int
 	redisMemN          int
+	loadavg            string // 1, 5 and 15 minutes, before the run
 	rows               []row
 	failed             []string
 }
@@ -75,6 +76,10 @@ func runTable(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("output directory: %w", err)
 	}
 
+	r.loadavg = "unknown"
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		r.loadavg = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
 	began := time.Now()
 	parts := map[string]func(context.Context) error{
 		"verifier": r.verifier, "memory": r.memory, "client": r.client, "otpmsg": r.otpmsg,
@@ -140,9 +145,9 @@ func (r *runner) preamble(pinned bool, took time.Duration) string {
 	if pinned {
 		how = "servers (and Redis) pinned to CPU 0, wrk and the load generator to the other CPUs (taskset)"
 	}
-	return fmt.Sprintf("webotp performance, %s: %s, %d cores, %s, loopback only; %s; wrk -t%d -c%d, %s warm-up then %s per figure; run took %s.",
+	return fmt.Sprintf("webotp performance, %s: %s, %d cores, %s, loopback only; %s; wrk -t%d -c%d, %s warm-up then %s per figure; load average before the run %s; run took %s.",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), cpu, runtime.NumCPU(), runtime.Version(), how,
-		r.threads, r.conns, r.warmup, r.duration, took.Round(time.Second))
+		r.threads, r.conns, r.warmup, r.duration, r.loadavg, took.Round(time.Second))
 }
 
 // command runs argv from the repository root and returns its standard
