@@ -73,7 +73,7 @@ type Service struct {
 // hashes of phone numbers and IP addresses.
 type serviceKey struct {
 	id       string
-	secret   []byte
+	codes    *code.Deriver
 	limitKey []byte
 }
 
@@ -98,12 +98,13 @@ func NewService(cfg Config) (*Service, error) {
 			return nil, fmt.Errorf("verifier: config: master key id %q appears twice", k.ID)
 		}
 		seen[k.ID] = true
-		if len(k.Secret) < code.MinKeyLen {
-			return nil, fmt.Errorf("verifier: config: master key %q has %d bytes, want at least %d", k.ID, len(k.Secret), code.MinKeyLen)
+		codes, err := code.NewDeriver(k.Secret)
+		if err != nil {
+			return nil, fmt.Errorf("verifier: config: master key %q: %w", k.ID, err)
 		}
 		mac := hmac.New(sha256.New, k.Secret)
 		mac.Write([]byte("webotp limit keys v1"))
-		s.keys = append(s.keys, serviceKey{id: k.ID, secret: k.Secret, limitKey: mac.Sum(nil)})
+		s.keys = append(s.keys, serviceKey{id: k.ID, codes: codes, limitKey: mac.Sum(nil)})
 	}
 	if s.cfg.Now == nil {
 		s.cfg.Now = time.Now
@@ -311,7 +312,7 @@ func (s *Service) check(ctx context.Context, app *App, v *Verification, c string
 		}
 		return nil, s.storeError("check", v.ID, err)
 	}
-	want, err := code.Derive(key.secret, codeInput(r), uint64(r.Sends), lim.CodeLength)
+	want, err := key.codes.Derive(codeInput(r), uint64(r.Sends), lim.CodeLength)
 	if err != nil {
 		return nil, s.internal("check", v.ID, err)
 	}
@@ -373,7 +374,7 @@ func (s *Service) newID() (string, error) {
 
 // message derives v's current code and formats the SMS carrying it.
 func (s *Service) message(app *App, key *serviceKey, v *Verification, host, embeddedHost string, digits int) (Message, error) {
-	c, err := code.Derive(key.secret, codeInput(v), uint64(v.Sends), digits)
+	c, err := key.codes.Derive(codeInput(v), uint64(v.Sends), digits)
 	if err != nil {
 		return Message{}, err
 	}

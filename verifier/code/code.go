@@ -13,6 +13,7 @@
 package code
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -20,6 +21,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
+	"sync"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
@@ -47,22 +50,66 @@ const label = "webotp code v1"
 
 // Secret returns the HOTP secret of in under key.
 func Secret(key []byte, in Input) []byte {
-	mac := hmac.New(sha256.New, key)
-	var buf [binary.MaxVarintLen64]byte
-	for _, f := range [...]string{label, in.ID, in.Phone, in.Origin, in.EmbeddedOrigin} {
-		mac.Write(binary.AppendUvarint(buf[:0], uint64(len(f))))
-		mac.Write([]byte(f))
-	}
-	return mac.Sum(nil)
+	return newDeriver(key).Secret(in)
 }
 
 // Derive returns the code of digits digits for send number counter of the
 // verification in, under the master key key.
 func Derive(key []byte, in Input, counter uint64, digits int) (string, error) {
-	if len(key) < MinKeyLen {
-		return "", fmt.Errorf("code: master key of %d bytes, want at least %d", len(key), MinKeyLen)
+	d, err := NewDeriver(key)
+	if err != nil {
+		return "", err
 	}
-	return HOTP(Secret(key, in), counter, digits)
+	return d.Derive(in, counter, digits)
+}
+
+// Deriver derives codes under one master key. It keeps HMAC states for
+// reuse, so a long-lived Deriver is cheaper than Derive; it is safe for
+// concurrent use.
+type Deriver struct {
+	pool sync.Pool // of *macState
+}
+
+type macState struct {
+	mac hash.Hash
+	buf []byte
+}
+
+// NewDeriver returns a Deriver for key, which must have at least
+// MinKeyLen bytes.
+func NewDeriver(key []byte) (*Deriver, error) {
+	if len(key) < MinKeyLen {
+		return nil, fmt.Errorf("code: master key of %d bytes, want at least %d", len(key), MinKeyLen)
+	}
+	return newDeriver(key), nil
+}
+
+func newDeriver(key []byte) *Deriver {
+	k := bytes.Clone(key)
+	d := &Deriver{}
+	d.pool.New = func() any { return &macState{mac: hmac.New(sha256.New, k)} }
+	return d
+}
+
+// Secret returns the HOTP secret of in.
+func (d *Deriver) Secret(in Input) []byte {
+	st := d.pool.Get().(*macState)
+	defer d.pool.Put(st)
+	st.mac.Reset()
+	b := st.buf[:0]
+	for _, f := range [...]string{label, in.ID, in.Phone, in.Origin, in.EmbeddedOrigin} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	st.mac.Write(b)
+	st.buf = b
+	return st.mac.Sum(nil)
+}
+
+// Derive returns the code of digits digits for send number counter of the
+// verification in.
+func (d *Deriver) Derive(in Input, counter uint64, digits int) (string, error) {
+	return HOTP(d.Secret(in), counter, digits)
 }
 
 // HOTP returns the RFC 4226 HOTP value of secret at counter, with digits

@@ -163,3 +163,37 @@ func BenchmarkDerive(b *testing.B) {
 		}
 	}
 }
+
+func TestADeriverDerivesWhatDeriveDoes(t *testing.T) {
+	d, err := code.NewDeriver(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, in := range []code.Input{
+		{ID: "AAAAAAAAAAAAAAAAAAAAAA", Phone: "+14155550123", Origin: "https://a.example"},
+		{ID: "BBBBBBBBBBBBBBBBBBBBBB", Phone: "+33612345678", Origin: "https://a.example", EmbeddedOrigin: "https://b.example"},
+		{},
+	} {
+		for counter := uint64(0); counter < 3; counter++ {
+			want, err1 := code.Derive(key, in, counter, 6)
+			got, err2 := d.Derive(in, counter, 6)
+			if err1 != nil || err2 != nil || got != want {
+				t.Fatalf("input %d counter %d: Deriver gives %q (%v), Derive %q (%v)", i, counter, got, err2, want, err1)
+			}
+		}
+	}
+	if _, err := code.NewDeriver(key[:31]); err == nil {
+		t.Fatal("NewDeriver accepted a 31-byte key")
+	}
+}
+
+func BenchmarkDeriver(b *testing.B) {
+	d, _ := code.NewDeriver(key)
+	in := code.Input{ID: "AAAAAAAAAAAAAAAAAAAAAA", Phone: "+14155550123", Origin: "https://a.example"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Derive(in, 1, 6); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
