@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"crypto/tls"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +102,14 @@ func TestAClusterNeedsAHashTaggedPrefix(t *testing.T) {
 			}
 		}
 		_ = c.Close()
+	}
+}
+
+func TestLoggerRoutesGoRedisLinesThroughSlog(t *testing.T) {
+	var buf strings.Builder
+	l := redisstore.Logger{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	l.Printf(t.Context(), "failed to dial after %d attempts", 1)
+	if got := buf.String(); !strings.Contains(got, "level=DEBUG") || !strings.Contains(got, "failed to dial after 1 attempts") {
+		t.Fatalf("logged %q", got)
 	}
 }
