@@ -1,9 +1,6 @@
 package controller
 
-import (
-	"strings"
-	"time"
-)
+import "time"
 
 // Announcement is what the live region says after a fill.
 const Announcement = "Verification code filled in"
@@ -44,8 +41,10 @@ type DOM interface {
 	Focused() Element
 	// Hostname returns location.hostname.
 	Hostname() string
-	// Now returns the current time.
-	Now() time.Time
+	// Now returns the current time in Unix milliseconds (Date.now()). Not
+	// a time.Time: a time.Time in this interface links time's formatting
+	// code into the wasm (tens of KB).
+	Now() int64
 	// After calls f once after d unless stop is called first.
 	After(d time.Duration, f func()) (stop func())
 	// Get starts navigator.credentials.get({otp}); the outcome arrives
@@ -85,8 +84,9 @@ type ParseFunc func(msg string) (host, code, embeddedHost string, ok bool)
 
 // OutboxMessage is one message of the verifier's /dev/outbox.
 type OutboxMessage struct {
-	Body   string
-	SentAt time.Time
+	Body string
+	// SentAt is when the verifier sent it, in Unix milliseconds.
+	SentAt int64
 }
 
 // Config holds what the controller cannot read from the DOM interface.
@@ -133,7 +133,7 @@ type Controller struct {
 	offered map[offer]bool
 	// lastSubmitEl and lastSubmitAt guard against submitting twice.
 	lastSubmitEl Element
-	lastSubmitAt time.Time
+	lastSubmitAt int64 // Unix milliseconds
 }
 
 type offer struct {
@@ -146,7 +146,7 @@ type request struct {
 	id      int
 	el      Element
 	opts    Options
-	start   time.Time
+	start   int64 // Unix milliseconds
 	dev     bool
 	stop    func()
 	poll    func()
@@ -319,11 +319,11 @@ func (c *Controller) Outbox(id int, msgs []OutboxMessage, err error) {
 		r.netErr = true
 		c.dom.Dispatch(r.el, "webotp:error", Detail{"name": "NetworkError", "message": "webotp: dev outbox: " + err.Error()})
 	}
-	host := strings.ToLower(c.dom.Hostname())
-	since := r.start.Add(-DevGrace)
+	host := lowerASCII(c.dom.Hostname())
+	since := r.start - DevGrace.Milliseconds()
 	for _, m := range msgs {
-		k := offer{m.Body, m.SentAt.UnixNano()}
-		if m.SentAt.Before(since) || c.offered[k] {
+		k := offer{m.Body, m.SentAt}
+		if k.at < since || c.offered[k] {
 			continue
 		}
 		h, code, _, ok := c.parse(m.Body)
@@ -368,7 +368,7 @@ func (c *Controller) Paste(el Element, text string) (PasteResult, string) {
 		return PasteDefault, ""
 	}
 	if host, code, embedded, ok := c.parse(text); ok {
-		here := strings.ToLower(c.dom.Hostname())
+		here := lowerASCII(c.dom.Hostname())
 		if host != here && embedded != here {
 			c.invalid[el] = true
 			c.dom.SetValidity(el, "This code is for "+host+", not this site.")
@@ -539,7 +539,7 @@ func (c *Controller) put(el Element, code, source string, autosubmit bool) {
 		return
 	}
 	now := c.dom.Now()
-	if c.lastSubmitEl == el && now.Sub(c.lastSubmitAt) < 2*time.Second {
+	if c.lastSubmitEl == el && now-c.lastSubmitAt < 2000 {
 		return
 	}
 	c.lastSubmitEl, c.lastSubmitAt = el, now

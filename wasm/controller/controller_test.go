@@ -372,7 +372,7 @@ func TestDevEmulation(t *testing.T) {
 	const outbox = "http://127.0.0.1:8080/dev/outbox"
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	msg := func(body string, at time.Duration) controller.OutboxMessage {
-		return controller.OutboxMessage{Body: body, SentAt: t0.Add(at)}
+		return controller.OutboxMessage{Body: body, SentAt: t0.Add(at).UnixMilli()}
 	}
 	tests := []struct {
 		name string

@@ -77,7 +77,7 @@ func (p *page) Focused() controller.Element {
 }
 
 func (p *page) Hostname() string { return p.host }
-func (p *page) Now() time.Time   { return p.now }
+func (p *page) Now() int64       { return p.now.UnixMilli() }
 
 func (p *page) After(d time.Duration, f func()) func() {
 	t := &timer{at: p.now.Add(d), f: f}

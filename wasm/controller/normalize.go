@@ -1,6 +1,6 @@
 package controller
 
-import "strings"
+import "unicode/utf8"
 
 // Normalize turns a code as a person pastes or types it into the code a
 // verifier expects: spaces (including no-break and ideographic spaces),
@@ -9,8 +9,7 @@ import "strings"
 // and extended Arabic-Indic digits become ASCII digits. Every other
 // character is kept as it is.
 func Normalize(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+	b := make([]byte, 0, len(s))
 	for _, r := range s {
 		switch {
 		case isSeparator(r):
@@ -26,9 +25,9 @@ func Normalize(s string) string {
 		case r >= 'ａ' && r <= 'ｚ':
 			r = 'a' + (r - 'ａ')
 		}
-		b.WriteRune(r)
+		b = utf8.AppendRune(b, r)
 	}
-	return b.String()
+	return string(b)
 }
 
 // isSeparator reports whether r is a space, a dash or an invisible

@@ -1,8 +1,6 @@
 package controller
 
 import (
-	"math"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -54,34 +52,53 @@ func ResolveOptions(script, input Attrs) Options {
 			o.Autosubmit = parseBool(v)
 		}
 		if v, ok := a.Attr("data-dev-outbox"); ok {
-			o.DevOutbox = strings.TrimSpace(v)
+			o.DevOutbox = trimASCII(v)
 		}
 	}
 	if input != nil {
 		if v, ok := input.Attr("data-webotp"); ok {
-			o.Off = strings.EqualFold(strings.TrimSpace(v), "off")
+			o.Off = lowerASCII(trimASCII(v)) == "off"
 		}
 	}
 	return o
 }
 
-// parseSeconds reads a positive number of seconds ("90", "2.5").
+// parseSeconds reads a positive decimal number of seconds ("90", "2.5",
+// ".5"), at millisecond precision, capped at maxTimeout. It is written out
+// rather than using strconv.ParseFloat, which would add its tables to
+// the wasm.
 func parseSeconds(v string) (time.Duration, bool) {
-	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || math.IsNaN(f) || f <= 0 {
+	whole, frac, _ := strings.Cut(trimASCII(v), ".")
+	if whole == "" && frac == "" {
 		return 0, false
 	}
-	d := time.Duration(f * float64(time.Second))
-	if f >= maxTimeout.Seconds() {
-		d = maxTimeout
+	var ms int64
+	for i := 0; i < len(whole); i++ {
+		c := whole[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if ms < maxTimeout.Milliseconds() {
+			ms = ms*10 + int64(c-'0')*1000
+		}
 	}
+	scale := int64(100)
+	for i := 0; i < len(frac); i++ {
+		c := frac[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		ms += int64(c-'0') * scale
+		scale /= 10
+	}
+	d := time.Duration(min(ms, maxTimeout.Milliseconds())) * time.Millisecond
 	return d, d > 0
 }
 
 // parseBool reads a boolean attribute: present means on, unless its
 // value is one of the usual words for off.
 func parseBool(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
+	switch lowerASCII(trimASCII(v)) {
 	case "false", "off", "no", "0":
 		return false
 	}
@@ -91,7 +108,7 @@ func parseBool(v string) bool {
 // IsLoopback reports whether hostname (as location.hostname gives it)
 // is one on which dev emulation may run: localhost, 127.0.0.1, [::1].
 func IsLoopback(hostname string) bool {
-	switch strings.ToLower(hostname) {
+	switch lowerASCII(hostname) {
 	case "localhost", "127.0.0.1", "[::1]", "::1":
 		return true
 	}

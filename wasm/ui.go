@@ -1,0 +1,147 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+
+	"github.com/hack-pad/safejs"
+)
+
+// Styles are set through the CSSOM (style.cssText), which a strict
+// style-src CSP allows, unlike style attributes or <style> elements.
+const (
+	// visuallyHidden keeps the live region out of sight but not out of
+	// the accessibility tree.
+	visuallyHidden = "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;" +
+		"overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap"
+	barStyle = "position:fixed;left:0;right:0;bottom:0;z-index:2147483647;box-sizing:border-box;" +
+		"max-width:480px;margin:0 auto;padding:16px 20px calc(16px + env(safe-area-inset-bottom,0px));" +
+		"background:#fff;color:#1f1f1f;border-radius:16px 16px 0 0;box-shadow:0 -4px 24px rgba(0,0,0,.25);" +
+		"font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;text-align:left"
+	titleStyle = "margin:0 0 4px;font-size:17px;font-weight:600;color:#1f1f1f"
+	textStyle  = "margin:0 0 4px"
+	codeStyle  = "font-variant-numeric:tabular-nums;letter-spacing:.05em"
+	noteStyle  = "margin:0 0 12px;font-size:13px;color:#5f6368"
+	rowStyle   = "display:flex;gap:8px;justify-content:flex-end"
+	buttonBase = "min-width:88px;min-height:44px;padding:0 18px;border-radius:22px;" +
+		"font:600 15px system-ui,sans-serif;cursor:pointer;"
+	denyStyle  = buttonBase + "background:#fff;color:#0b57d0;border:1px solid #747775"
+	allowStyle = buttonBase + "background:#0b57d0;color:#fff;border:1px solid #0b57d0"
+)
+
+var errNoBody = errors.New("document has no body")
+
+// Announce says msg through a polite, visually hidden live region
+// (#webotp-live). The text is set on the next tick so that the same
+// message is announced again.
+func (b *binding) Announce(msg string) {
+	if !isObject(b.live) || !truthy(get(b.live, "isConnected")) {
+		live := b.create("div", visuallyHidden, "", "id", "webotp-live", "role", "status", "aria-live", "polite", "aria-atomic", "true")
+		if b.appendToBody(live) != nil {
+			return
+		}
+		b.live = live
+	}
+	live := b.live
+	set(live, "textContent", "")
+	b.after(50e6, func() { set(live, "textContent", msg) })
+}
+
+// create makes an element with a style, a text and attributes (name,
+// value pairs).
+func (b *binding) create(tag, style, text string, attrs ...string) safejs.Value {
+	el := call(b.doc, "createElement", tag)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		call(el, "setAttribute", attrs[i], attrs[i+1])
+	}
+	set(get(el, "style"), "cssText", style)
+	if text != "" {
+		set(el, "textContent", text)
+	}
+	return el
+}
+
+func (b *binding) appendToBody(el safejs.Value) error {
+	body := get(b.doc, "body")
+	if !isObject(body) || !isObject(el) {
+		return errNoBody
+	}
+	_, err := callErr(body, "appendChild", el)
+	return err
+}
+
+// consentBar is the dev-mode stand-in for Chrome's WebOTP prompt: a
+// bottom sheet (#webotp-consent) with Deny and Allow buttons
+// (data-action="deny" / "allow"). It takes no focus; its buttons are the
+// last stops in the tab order, and Escape inside it denies.
+type consentBar struct {
+	b     *binding
+	root  safejs.Value
+	funcs []safejs.Func
+}
+
+// ShowConsent shows the consent bar for request id.
+func (b *binding) ShowConsent(id int, code, host string) {
+	b.consent.hide()
+	if err := b.consent.show(id, code, host); err != nil {
+		b.consent.hide()
+		b.c.Consent(id, false)
+	}
+}
+
+// HideConsent removes the consent bar.
+func (b *binding) HideConsent() { b.consent.hide() }
+
+func (cb *consentBar) show(id int, code, host string) error {
+	b := cb.b
+	root := b.create("div", barStyle, "", "id", "webotp-consent", "role", "dialog", "aria-modal", "false",
+		"aria-labelledby", "webotp-consent-title", "aria-describedby", "webotp-consent-text")
+	text := b.create("p", textStyle, "", "id", "webotp-consent-text")
+	call(text, "append", b.create("strong", codeStyle, code), " from "+host)
+	row := b.create("div", rowStyle, "")
+	call(root, "append",
+		b.create("h2", titleStyle, "Verify your phone number", "id", "webotp-consent-title"),
+		text,
+		b.create("p", noteStyle, "Development mode: the SMS was read from the verifier's outbox."),
+		row)
+	for _, btn := range []struct {
+		action, label, style string
+		allow                bool
+	}{{"deny", "Deny", denyStyle, false}, {"allow", "Allow", allowStyle, true}} {
+		el := b.create("button", btn.style, btn.label, "type", "button", "data-action", btn.action)
+		allow := btn.allow
+		f := b.fn(func(safejs.Value, []safejs.Value) any {
+			b.c.Consent(id, allow)
+			return nil
+		})
+		cb.funcs = append(cb.funcs, f)
+		call(el, "addEventListener", "click", f)
+		call(row, "append", el)
+	}
+	esc := b.fn(func(_ safejs.Value, args []safejs.Value) any {
+		if str(get(arg(args, 0), "key")) == "Escape" {
+			b.c.Consent(id, false)
+		}
+		return nil
+	})
+	cb.funcs = append(cb.funcs, esc)
+	call(root, "addEventListener", "keydown", esc)
+	if err := b.appendToBody(root); err != nil {
+		return err
+	}
+	cb.root = root
+	b.Announce("Verification code from " + host + " received: Allow or Deny at the bottom of the page.")
+	return nil
+}
+
+func (cb *consentBar) hide() {
+	if isObject(cb.root) {
+		call(cb.root, "remove")
+	}
+	cb.root = undefined()
+	for _, f := range cb.funcs {
+		f.Release()
+	}
+	cb.funcs = nil
+}
