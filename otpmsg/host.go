@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-
-	"golang.org/x/net/idna"
 )
 
 // canonicalHost canonicalises a host made of [a-zA-Z0-9.-] the way
@@ -189,19 +187,6 @@ func IsLocalhost(host string) bool {
 	return h == "localhost" || strings.HasSuffix(h, ".localhost")
 }
 
-// idnaProfile is the WHATWG URL standard's domain-to-ASCII (UTS #46,
-// nontransitional, no hyphen checks) with DNS length limits on top.
-func idnaProfile() *idna.Profile {
-	return idna.New(
-		idna.MapForLookup(),
-		idna.BidiRule(),
-		idna.Transitional(false),
-		idna.CheckHyphens(false),
-		idna.CheckJoiners(true),
-		idna.VerifyDNSLength(true),
-	)
-}
-
 // NormalizeHost turns a host as a person writes it ("Bücher.Example",
 // "WWW.EXAMPLE.COM", "127.1") into the form an SMS names it in: lowercase
 // ASCII with IDN labels as punycode, IPv4 in dotted decimal. It refuses
@@ -209,7 +194,10 @@ func idnaProfile() *idna.Profile {
 func NormalizeHost(host string) (string, error) {
 	h := host
 	if !isASCII(h) {
-		a, err := idnaProfile().ToASCII(h)
+		if strings.ContainsAny(h, ":/?#@[]\\%") || hasSpaceOrControl(h) {
+			return "", errors.New("otpmsg: host " + strconv.Quote(host) + " must be a host name alone, without port, path or user")
+		}
+		a, err := toASCIIHost(h)
 		if err != nil {
 			return "", errors.New("otpmsg: host " + strconv.Quote(host) + " is not a valid international domain name: " + err.Error())
 		}
@@ -283,6 +271,17 @@ func validPort(p string) bool {
 	return n <= 65535
 }
 
+// hasSpaceOrControl reports whether s has ASCII space or control bytes,
+// which URL parsers silently drop but a host name never has.
+func hasSpaceOrControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -347,16 +346,4 @@ func hostProblem(h string) string {
 		}
 	}
 	return ""
-}
-
-// validPunycodeLabel reports whether an xn-- label decodes to a valid
-// international label that encodes back to itself.
-func validPunycodeLabel(label string) bool {
-	p := idnaProfile()
-	u, err := p.ToUnicode(label)
-	if err != nil {
-		return false
-	}
-	a, err := p.ToASCII(u)
-	return err == nil && a == label
 }

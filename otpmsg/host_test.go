@@ -55,7 +55,7 @@ func TestNormalizeHostWritesHostsAsSMSNamesThem(t *testing.T) {
 			t.Errorf("NormalizeHost(%q) = %q, %v; want %q", c.host, got, err, c.want)
 		}
 	}
-	for _, host := range []string{"", "example.com:443", "example.com.", "a b", "example.123", "256.0.0.1", "xn--a.example"} {
+	for _, host := range []string{"", "example.com:443", "example.com.", "a b", "example.123", "256.0.0.1", "xn--a.example", "bü\tcher.example", "bü cher.example", "bü\ncher.example", "bü%63her.example"} {
 		if got, err := otpmsg.NormalizeHost(host); err == nil {
 			t.Errorf("NormalizeHost(%q) = %q, want an error", host, got)
 		}
