@@ -33,4 +33,9 @@
 // and Android's SMS User Consent API) read identically: for every message it
 // returns, Parse under either rule yields exactly its Host, Code and
 // EmbeddedHost. Count reports the SMS encoding and segment count.
+//
+// NormalizeHost and HostFromOrigin map international host names to punycode
+// with UTS #46 as the WHATWG URL standard does: through golang.org/x/net/idna
+// natively, and through the JavaScript URL parser under js/wasm, so that the
+// client's WebAssembly carries no IDNA tables.
 package otpmsg
