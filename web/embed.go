@@ -1,5 +1,5 @@
 // Package web holds the browser side's sources (the loader, the demo site,
-// the end-to-end tests) and embeds the built client assets.
+// the end-to-end tests) and embeds the built client assets and the demo.
 package web
 
 import (
@@ -10,13 +10,21 @@ import (
 //go:embed all:dist
 var dist embed.FS
 
+//go:embed all:demo
+var demo embed.FS
+
 // Dist returns the built client assets (webotp.js, webotp.wasm and their
 // precompressed .br/.gz siblings) as written by `make build`. Before a
 // build it holds only a placeholder.
-func Dist() fs.FS {
-	sub, err := fs.Sub(dist, "dist")
+func Dist() fs.FS { return sub(dist, "dist") }
+
+// Demo returns the demo site that `webotp serve --dev` serves at /.
+func Demo() fs.FS { return sub(demo, "demo") }
+
+func sub(f embed.FS, dir string) fs.FS {
+	s, err := fs.Sub(f, dir)
 	if err != nil {
-		panic(err) // "dist" is a fixed, embedded directory
+		panic(err) // dir is a fixed, embedded directory
 	}
-	return sub
+	return s
 }
