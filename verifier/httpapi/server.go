@@ -24,9 +24,24 @@ import (
 // payload_too_large.
 const MaxBodySize = 16 << 10
 
+// Service is what the API needs of the domain; *verifier.Service is the
+// one implementation (tests use fakes to reach rare failures).
+type Service interface {
+	Now() time.Time
+	Start(ctx context.Context, app *verifier.App, req verifier.StartRequest) (*verifier.Verification, error)
+	Get(ctx context.Context, app *verifier.App, id string) (*verifier.Verification, error)
+	Resend(ctx context.Context, app *verifier.App, id string) (*verifier.Verification, error)
+	Check(ctx context.Context, app *verifier.App, id, code string) (*verifier.CheckResult, error)
+	CheckPhone(ctx context.Context, app *verifier.App, phone, code string) (*verifier.CheckResult, error)
+	Cancel(ctx context.Context, app *verifier.App, id string) (*verifier.Verification, error)
+	Ready(ctx context.Context) error
+}
+
+var _ Service = (*verifier.Service)(nil)
+
 // Config wires a Server. Zero durations mean the defaults noted.
 type Config struct {
-	Service *verifier.Service
+	Service Service
 	// Keys are the API keys, as SHA-256 hashes, and the app each opens.
 	Keys []Key
 	// Assets are the client assets (webotp.js, webotp.wasm and their .br
