@@ -25,7 +25,7 @@ import (
 var testMessage = verifier.Message{
 	To:             "+14155550123",
 	Body:           "Your Demo code is 123456.\n\n@www.example.com #123456",
-	VerificationID: "vid_0123456789abcdefghij",
+	VerificationID: "vid_abcdefghijklmnopqrs",
 	AppID:          "demo",
 	Send:           1,
 	Encoding:       "GSM-7",
