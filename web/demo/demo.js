@@ -150,13 +150,9 @@
     }
     setBusy(ui.send, true);
     setStatus('Sending a code…');
-    // The code input goes into the page before the SMS is sent: the browser
-    // only hands over messages that arrive while it is listening.
-    mountCodeForm();
     const res = await api('POST', '/v1/verifications', { phone, origin: location.origin });
     setBusy(ui.send, false);
     if (res.status !== 201) {
-      unmountCodeForm();
       setStatus('');
       const e = errorOf(res);
       if (e.code === 'invalid_phone' || e.code === 'country_not_allowed' || e.code === 'number_type_not_allowed') {
@@ -173,6 +169,10 @@
     }
     state.verification = res.body;
     state.fillSource = '';
+    // The code input appears now, and webotp.js starts listening: an SMS
+    // takes seconds to reach a phone, and the dev emulation accepts one
+    // sent just before.
+    mountCodeForm();
     ui.sentTo.textContent = res.body.phone;
     setStep('code');
     setStatus('Code sent. Waiting for the SMS…');
@@ -310,13 +310,13 @@
     }
     showError('');
     setBusy(ui.resend, true);
-    state.fillSource = '';
-    // A fresh input, so the browser listens again before the new SMS goes out.
-    mountCodeForm();
     const res = await api('POST', '/v1/verifications/' + encodeURIComponent(state.verification.id) + '/resend', {});
     ui.resend.removeAttribute('aria-busy');
     if (res.status === 200) {
       state.verification = res.body;
+      state.fillSource = '';
+      // A fresh input: the old code no longer works, and webotp.js listens again.
+      mountCodeForm();
       setStatus('We sent a new code. The previous one no longer works.');
       startCountdown(Date.parse(res.body.resend_after));
       showSMS(res.body.id);

@@ -230,7 +230,7 @@ func (tb *tab) waitFor(expr, what string) {
 
 func (tb *tab) waitForWithin(expr, what string, limit time.Duration) {
 	tb.t.Helper()
-	_, err := chromedp.Run(tb.ctx, chromedp.Poll[chromedp.Void](expr,
+	_, err := chromedp.Run(tb.ctx, chromedp.Poll[chromedp.Void]("!!("+expr+")",
 		chromedp.WithPollingInterval(15*time.Millisecond),
 		chromedp.WithPollingTimeout(limit)))
 	if err != nil {

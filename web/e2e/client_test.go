@@ -27,8 +27,11 @@ func (tb *tab) waitValue(id, want string) {
 // waitReady waits for window.webotp.ready to resolve.
 func (tb *tab) waitReady() {
 	tb.t.Helper()
-	tb.waitFor(`window.webotp && window.webotp.ready`, "window.webotp.ready to exist")
-	got := eval[string](tb, `window.webotp.ready.then(() => 'resolved', (e) => 'rejected: ' + e)`)
+	tb.waitFor(`window.webotp && typeof window.webotp.ready === 'object'`, "window.webotp.ready to exist")
+	got := eval[string](tb, `Promise.race([
+		window.webotp.ready.then(() => 'resolved', (e) => 'rejected: ' + e),
+		new Promise((r) => setTimeout(() => r('still pending after 5 s'), 5000)),
+	])`)
 	if got != "resolved" {
 		tb.t.Fatalf("window.webotp.ready: %s\n%s", got, tb.report())
 	}
@@ -126,7 +129,7 @@ func TestAutocompleteInputIsFilledFromTheSMS(t *testing.T) {
 func TestInputAddedLaterIsFilled(t *testing.T) {
 	tb := openTab(t, tabOptions{})
 	tb.navigate(testPage{body: `<main id="slot"></main>`}.url(t))
-	tb.waitReady()
+	tb.waitScriptRan()
 	if f := tb.fake(); f.Calls != 0 {
 		t.Fatalf("get() called %d times before any target input exists", f.Calls)
 	}
