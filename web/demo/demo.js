@@ -44,6 +44,8 @@
   function setStatus(text, ok) {
     ui.status.textContent = text;
     ui.status.classList.toggle('ok', Boolean(ok));
+    // On the done step the heading says it already: announce only.
+    ui.status.classList.toggle('sr-only', !ui.doneStep.hidden);
   }
 
   function showError(text) {
@@ -394,7 +396,7 @@
     }[state.fillSource] || 'The code was typed by hand.';
     setStep('done');
     showError('');
-    setStatus('Verified ✓', true);
+    setStatus('Verified ✓ ' + (state.verification ? state.verification.phone : ''), true);
     ui.doneTitle.focus();
   }
 

@@ -113,8 +113,19 @@ func TestDemoLooksRightOnPhoneAndDesktop(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("demo-%d-code.png", width)), shot, 0o644); err != nil {
 				t.Fatal(err)
 			}
+			// And the end.
+			if eval[bool](tb, findAllow+` !== null`) {
+				tb.click(findAllow, "Allow on the dev consent bar")
+				tb.waitFor(`!document.getElementById('done-step').hidden`, `"Verified ✓"`)
+				if shot, err = chromedp.Run(tb.ctx, chromedp.FullScreenshot(100)); err == nil {
+					err = os.WriteFile(filepath.Join(dir, fmt.Sprintf("demo-%d-done.png", width)), shot, 0o644)
+				}
+				if err != nil {
+					t.Fatalf("screenshot: %v", err)
+				}
+			}
 			raw, _ := json.Marshal(name)
-			t.Logf("screenshots: %s and -code.png", raw)
+			t.Logf("screenshots: %s, -code.png, -done.png", raw)
 		})
 	}
 }
