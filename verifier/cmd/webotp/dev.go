@@ -2,9 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"io/fs"
 	"strconv"
-	"testing/fstest"
 
 	"github.com/valyala/fasthttp"
 
@@ -37,24 +35,6 @@ func mountDev(srv *httpapi.Server, outbox *sms.Outbox) {
 		ctx.SetBodyString(inboxPage)
 	})
 }
-
-// demoSite is the site development mode serves at /.
-//
-// TODO(client helper): serve web.Demo() here once package web exposes it;
-// until then a placeholder page points to the inbox.
-func demoSite() fs.FS {
-	return fstest.MapFS{"index.html": &fstest.MapFile{Data: []byte(placeholderPage)}}
-}
-
-const placeholderPage = `<!doctype html>
-<html lang="en"><meta charset="utf-8"><title>webotp dev</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<body style="font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
-<h1>webotp development mode</h1>
-<p>The verifier runs. The API key is <code>dev</code>; messages sent appear in the
-<a href="/dev/inbox">inbox</a> and as JSON at <a href="/dev/outbox">/dev/outbox</a>.</p>
-</body></html>
-`
 
 // inboxPage lists the outbox, newest first, refreshing itself. Bodies are
 // inserted as text, never as HTML.

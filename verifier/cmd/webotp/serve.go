@@ -148,7 +148,7 @@ func serveErr(ctx context.Context, c *serveConfig, stdout, stderr io.Writer, rea
 		WriteTimeout: c.WriteTimeout,
 	}
 	if c.Dev {
-		hc.Site = demoSite()
+		hc.Site = web.Demo()
 	}
 	srv, err := httpapi.New(hc)
 	if err != nil {

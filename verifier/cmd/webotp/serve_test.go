@@ -1,0 +1,608 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the webotp command built once by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "webotp-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "webotp")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var testSecret = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+
+func TestEveryFlagIsDocumentedInCONFIG(t *testing.T) {
+	doc, err := os.ReadFile("CONFIG.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := newServeFlags(&serveConfig{})
+	n := 0
+	fs.VisitAll(func(f *flag.Flag) {
+		n++
+		row := fmt.Sprintf("| `--%s` | `%s` |", f.Name, envName(f.Name))
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("CONFIG.md lacks the row %q", row)
+		}
+	})
+	rows := regexp.MustCompile("(?m)^\\| `--([a-z-]+)`").FindAllStringSubmatch(string(doc), -1)
+	for _, r := range rows {
+		if fs.Lookup(r[1]) == nil {
+			t.Errorf("CONFIG.md documents --%s, which does not exist", r[1])
+		}
+	}
+	if n != len(rows) {
+		t.Errorf("%d flags, %d documented", n, len(rows))
+	}
+}
+
+func TestFlagsAndEnvironment(t *testing.T) {
+	env := map[string]string{
+		"WEBOTP_ADDR": "127.0.0.1:9999", "WEBOTP_STORE": "redis://localhost:6379/0", "WEBOTP_DEV": "true",
+		"WEBOTP_ORIGIN": "https://a.example, https://b.example", "WEBOTP_READ_TIMEOUT": "3s",
+		"WEBOTP_TWILIO_MESSAGING_SERVICE_SID": "MG1",
+	}
+	c, _, err := parseServeFlags([]string{"--addr", "127.0.0.1:7777", "--origin", "https://c.example"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:7777" {
+		t.Errorf("a flag did not win over its variable: addr %q", c.Addr)
+	}
+	if c.Store != "redis://localhost:6379/0" || !c.Dev || c.ReadTimeout != 3*time.Second || c.TwilioService != "MG1" {
+		t.Errorf("variables not read: %+v", c)
+	}
+	if strings.Join(c.Origins, " ") != "https://c.example" {
+		t.Errorf("origins %v: the flag should replace the variable", c.Origins)
+	}
+
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		addr string
+	}{
+		{"the production address is all interfaces", nil, nil, ":8080"},
+		{"the dev address is loopback", []string{"--dev"}, nil, "127.0.0.1:8080"},
+		{"WEBOTP_DEV turns dev mode on", nil, map[string]string{"WEBOTP_DEV": "1"}, "127.0.0.1:8080"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := parseServeFlags(tt.args, func(k string) string { return tt.env[k] })
+			if err != nil || c.Addr != tt.addr {
+				t.Errorf("addr %q, err %v; want %q", c.Addr, err, tt.addr)
+			}
+		})
+	}
+	if _, _, err := parseServeFlags(nil, func(k string) string { return map[string]string{"WEBOTP_READ_TIMEOUT": "soon"}[k] }); err == nil || !strings.Contains(err.Error(), "WEBOTP_READ_TIMEOUT") {
+		t.Errorf("a bad variable: %v", err)
+	}
+	if _, _, err := parseServeFlags([]string{"extra"}, func(string) string { return "" }); err == nil {
+		t.Errorf("an extra argument was accepted")
+	}
+}
+
+func TestParseKeys(t *testing.T) {
+	k32 := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	k40 := base64.RawURLEncoding.EncodeToString([]byte(strings.Repeat("k", 40)))
+	tests := []struct {
+		name, in string
+		ids      []string
+		wantErr  string
+	}{
+		{"one bare key gets an id derived from it", k32, []string{"66687aad"}, ""},
+		{"a list of id:key keeps its order, the first issuing", "new:" + k40 + ",old:" + k32, []string{"new", "old"}, ""},
+		{"URL-safe base64 without padding is accepted", k40, nil, ""},
+		{"a short key is refused", base64.StdEncoding.EncodeToString(make([]byte, 31)), nil, "at least 32"},
+		{"a key that is not base64 is refused", "not base64 !!!", nil, "not base64"},
+		{"an id given twice is refused", "a:" + k32 + ",a:" + k40, nil, "twice"},
+		{"an empty entry is refused", k32 + ",", nil, "32"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keys, err := parseKeys(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), tt.in) && tt.in != "" {
+					t.Errorf("the error repeats the secret")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, id := range tt.ids {
+				if keys[i].ID != id {
+					t.Errorf("key %d id %q, want %q", i, keys[i].ID, id)
+				}
+			}
+			for _, k := range keys {
+				if len(k.Secret) < 32 {
+					t.Errorf("secret of %d bytes", len(k.Secret))
+				}
+			}
+		})
+	}
+}
+
+func hashHex(key string) string {
+	s := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(s[:])
+}
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "apps.json")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadApps(t *testing.T) {
+	good := `{"apps":[{"id":"shop","name":"Shop","api_key_sha256":"` + hashHex("k1") + `","api_keys_sha256":["` + hashHex("k2") + `"],
+		"origins":["https://www.example.com"],"countries":["US"],"limits":{"max_attempts":3,"lifetime":"5m"}}]}`
+	keys, err := loadApps(writeFile(t, good), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 || keys[0].App != keys[1].App || keys[0].App.Limits.MaxAttempts != 3 || keys[0].App.Limits.Lifetime != 5*time.Minute {
+		t.Fatalf("keys %+v", keys)
+	}
+	tests := []struct {
+		name, json, wantErr string
+		dev                 bool
+	}{
+		{"an http origin is refused outside dev mode", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["http://www.example.com"]}]}`, "only https", false},
+		{"an http origin is allowed in dev mode", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["http://localhost:3000"]}]}`, "", true},
+		{"an origin with a path is refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example/login"]}]}`, "scheme://host", false},
+		{"an app without a key hash is refused", `{"apps":[{"id":"a","origins":["https://x.example"]}]}`, "api_key_sha256", false},
+		{"a key hash that is not hex is refused", `{"apps":[{"id":"a","api_key_sha256":"xyz","origins":["https://x.example"]}]}`, "64 hex", false},
+		{"an app without origins is refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `"}]}`, "origin", false},
+		{"an app without an id is refused", `{"apps":[{"api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"]}]}`, "id", false},
+		{"two apps with one key are refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"]},{"id":"b","api_key_sha256":"` + hashHex("k") + `","origins":["https://y.example"]}]}`, "also the key", false},
+		{"an unknown field is refused", `{"apps":[{"id":"a","api_key":"k","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"]}]}`, "unknown field", false},
+		{"a number for a duration is refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"],"limits":{"lifetime":600}}]}`, "duration", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadApps(writeFile(t, tt.json), tt.dev)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestServeRefusesBadConfigurations(t *testing.T) {
+	apps := writeFile(t, `{"apps":[{"id":"a","api_key_sha256":"`+hashHex("k")+`","origins":["https://x.example"]}]}`)
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		want string
+	}{
+		{"dev mode refuses all interfaces", []string{"--dev", "--addr", ":0"}, nil, "loopback only"},
+		{"dev mode refuses a public address", []string{"--dev", "--addr", "0.0.0.0:0"}, nil, "loopback only"},
+		{"production needs a secret", []string{"--addr", "127.0.0.1:0", "--config", apps, "--sender", "console"}, nil, "WEBOTP_SECRET"},
+		{"production needs an app", []string{"--addr", "127.0.0.1:0", "--sender", "console"}, []string{"WEBOTP_SECRET=" + testSecret}, "no app"},
+		{"production needs a sender", []string{"--addr", "127.0.0.1:0", "--config", apps}, []string{"WEBOTP_SECRET=" + testSecret}, "sender is required"},
+		{"a short secret is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--secret", "c2hvcnQ="}, nil, "at least 32"},
+		{"an unknown store is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--store", "mysql://x"}, nil, "--store"},
+		{"an unknown sender is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--sender", "pigeon"}, nil, "--sender"},
+		{"a webhook without a secret is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--sender", "webhook", "--webhook-url", "https://x.example/"}, nil, "--webhook-secret"},
+		{"twilio without credentials is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--sender", "twilio"}, nil, "twilio"},
+		{"a bad log level is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--log-level", "loud"}, nil, "--log-level"},
+		{"a bad dev origin is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--origin", "localhost:3000"}, nil, "origin"},
+		{"an unknown flag is a usage error", []string{"--colour"}, nil, "colour"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(binary, append([]string{"serve"}, tt.args...)...)
+			cmd.Env = append(cleanEnv(), tt.env...)
+			out, err := cmd.CombinedOutput()
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() != 2 {
+				t.Fatalf("exit %v, want status 2; output:\n%s", err, out)
+			}
+			if !strings.Contains(string(out), tt.want) {
+				t.Errorf("output lacks %q:\n%s", tt.want, out)
+			}
+		})
+	}
+}
+
+// cleanEnv is the environment without any WEBOTP_ variable.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "WEBOTP_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// server is a running `webotp serve`, in process or as a subprocess.
+type server struct {
+	addr   string
+	stderr *syncBuf
+	stdout *syncBuf
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startInProcess runs serve with args until the test ends.
+func startInProcess(t *testing.T, args ...string) *server {
+	t.Helper()
+	c, _, err := parseServeFlags(args, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{stderr: &syncBuf{}, stdout: &syncBuf{}}
+	ready := make(chan string, 1)
+	exited := make(chan int, 1)
+	go func() { exited <- serve(ctx, c, s.stdout, s.stderr, ready) }()
+	select {
+	case s.addr = <-ready:
+	case code := <-exited:
+		cancel()
+		t.Fatalf("serve exited with %d:\n%s", code, s.stderr.String())
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("serve did not start")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-exited:
+			if code != 0 {
+				t.Errorf("serve exited with %d:\n%s", code, s.stderr.String())
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	return s
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func call(t *testing.T, method, url, key, body string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{resp.StatusCode, resp.Header, b}
+}
+
+func (r response) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("%d %s: %v", r.status, r.body, err)
+	}
+}
+
+// TestDevModeFlow is the README's curl flow: start, read the code from the
+// dev outbox, check, approved.
+func TestDevModeFlow(t *testing.T) {
+	s := startInProcess(t, "--dev", "--addr", "127.0.0.1:0", "--origin", "https://app.test")
+	base := "http://" + s.addr
+	_, port, _ := net.SplitHostPort(s.addr)
+
+	for _, o := range []string{"http://localhost:" + port, "http://127.0.0.1:" + port, "http://localhost", "https://localhost", "https://app.test"} {
+		r := call(t, "POST", base+"/v1/verifications", "dev", `{"phone":"+14155550123","origin":"`+o+`"}`)
+		if r.status != 201 {
+			t.Fatalf("start for %s: %d %s", o, r.status, r.body)
+		}
+	}
+	if r := call(t, "POST", base+"/v1/verifications", "dev", `{"phone":"+14155550124","origin":"http://localhost:1"}`); r.status != 403 {
+		t.Errorf("an origin on another port: %d %s", r.status, r.body)
+	}
+	r := call(t, "POST", base+"/v1/verifications", "dev", `{"phone":"+33612345678","origin":"http://localhost:`+port+`"}`)
+	var v struct{ ID, Status string }
+	r.decode(t, &v)
+	if r.status != 201 || v.Status != "pending" {
+		t.Fatalf("start: %d %s", r.status, r.body)
+	}
+
+	out := call(t, "GET", base+"/dev/outbox", "", "")
+	if out.status != 200 || out.header.Get("Access-Control-Allow-Origin") != "*" || out.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("outbox: %d %v", out.status, out.header)
+	}
+	var msgs []struct {
+		To, Body       string
+		VerificationID string `json:"verification_id"`
+		SentAt         string `json:"sent_at"`
+	}
+	out.decode(t, &msgs)
+	if len(msgs) != 6 || msgs[0].VerificationID != v.ID || msgs[0].To != "+33612345678" {
+		t.Fatalf("outbox (newest first): %s", out.body)
+	}
+	if _, err := time.Parse(time.RFC3339, msgs[0].SentAt); err != nil {
+		t.Errorf("sent_at %q", msgs[0].SentAt)
+	}
+	m := regexp.MustCompile(`(?m)^@localhost #(\d+)$`).FindStringSubmatch(msgs[0].Body)
+	if m == nil {
+		t.Fatalf("no code line for localhost in %q", msgs[0].Body)
+	}
+	if !strings.Contains(s.stdout.String(), "#"+m[1]) {
+		t.Errorf("dev mode did not print the message on standard output")
+	}
+
+	r = call(t, "POST", base+"/v1/verifications/"+v.ID+"/check", "dev", `{"code":"`+m[1]+`"}`)
+	var res struct {
+		Valid        bool
+		Verification struct{ Status string }
+	}
+	r.decode(t, &res)
+	if r.status != 200 || !res.Valid || res.Verification.Status != "approved" {
+		t.Fatalf("check: %d %s", r.status, r.body)
+	}
+
+	inbox := call(t, "GET", base+"/dev/inbox", "", "")
+	if inbox.status != 200 || !strings.HasPrefix(inbox.header.Get("Content-Type"), "text/html") || !strings.Contains(string(inbox.body), "/dev/outbox") {
+		t.Errorf("inbox: %d %v", inbox.status, inbox.header)
+	}
+	demo := call(t, "GET", base+"/", "", "")
+	if demo.status != 200 || !strings.HasPrefix(demo.header.Get("Content-Type"), "text/html") {
+		t.Errorf("demo: %d %v", demo.status, demo.header)
+	}
+	if r := call(t, "GET", base+"/healthz", "", ""); r.status != 200 {
+		t.Errorf("healthz: %d", r.status)
+	}
+	log := s.stderr.String()
+	if !strings.Contains(log, "webotp listening") || !strings.Contains(log, "dev=true") || !strings.Contains(log, "store=memory") {
+		t.Errorf("start not logged:\n%s", log)
+	}
+}
+
+func TestNothingUnderDevOutsideDevMode(t *testing.T) {
+	apps := writeFile(t, `{"apps":[{"id":"a","api_key_sha256":"`+hashHex("k")+`","origins":["https://x.example"]}]}`)
+	s := startInProcess(t, "--addr", "127.0.0.1:0", "--config", apps, "--secret", testSecret, "--sender", "console")
+	for _, p := range []string{"/dev/outbox", "/dev/inbox", "/", "/index.html", "/demo.js"} {
+		if r := call(t, "GET", "http://"+s.addr+p, "", ""); r.status != 404 {
+			t.Errorf("%s: %d", p, r.status)
+		}
+	}
+	if r := call(t, "POST", "http://"+s.addr+"/v1/verifications", "dev", `{"phone":"+14155550123","origin":"https://x.example"}`); r.status != 401 {
+		t.Errorf("the dev key works outside dev mode: %d", r.status)
+	}
+	r := call(t, "POST", "http://"+s.addr+"/v1/verifications", "k", `{"phone":"+14155550123","origin":"https://x.example"}`)
+	if r.status != 201 {
+		t.Fatalf("start: %d %s", r.status, r.body)
+	}
+	if out := s.stdout.String(); strings.Contains(out, "+14155550123") || !strings.Contains(out, "sms to") || strings.Contains(out, "#") {
+		t.Errorf("the production console printed a number or a code: %q", out)
+	}
+	if strings.Contains(s.stderr.String(), testSecret) {
+		t.Errorf("the secret was logged")
+	}
+}
+
+// process is webotp serve running as a subprocess.
+type process struct {
+	cmd    *exec.Cmd
+	addr   string
+	stderr *syncBuf
+	exited chan error
+}
+
+func startProcess(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--log-format", "json"}, args...)...)
+	cmd.Env = append(cleanEnv(), env...)
+	pr, pw := io.Pipe()
+	p := &process{cmd: cmd, stderr: &syncBuf{}, exited: make(chan error, 1)}
+	cmd.Stderr = io.MultiWriter(pw, p.stderr)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.exited <- cmd.Wait()
+		pw.Close()
+	}()
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "webotp listening" {
+				addr <- line.Addr
+			}
+		}
+	}()
+	select {
+	case p.addr = <-addr:
+	case err := <-p.exited:
+		t.Fatalf("webotp exited: %v\n%s", err, p.stderr.String())
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("webotp did not start:\n%s", p.stderr.String())
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	})
+	return p
+}
+
+func (p *process) stop(t *testing.T, sig os.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Fatalf("webotp exited with %v:\n%s", err, p.stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("webotp did not stop:\n%s", p.stderr.String())
+	}
+	if !strings.Contains(p.stderr.String(), `"msg":"webotp stopped"`) {
+		t.Errorf("stop not logged:\n%s", p.stderr.String())
+	}
+}
+
+func TestTheBinaryStopsCleanlyOnSIGINTAndSIGTERM(t *testing.T) {
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			p := startProcess(t, nil, "--dev", "--addr", "127.0.0.1:0")
+			if r := call(t, "GET", "http://"+p.addr+"/readyz", "", ""); r.status != 200 {
+				t.Fatalf("readyz: %d", r.status)
+			}
+			p.stop(t, sig)
+		})
+	}
+}
+
+// TestShutdownUnderLoadFailsNoInFlightRequest holds 200 requests inside
+// the sender (a slow webhook), sends SIGTERM, then lets them finish: every
+// one must answer 201 and the process exit 0.
+func TestShutdownUnderLoadFailsNoInFlightRequest(t *testing.T) {
+	const n = 200
+	var arrived atomic.Int32
+	release := make(chan struct{})
+	hook := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived.Add(1)
+		<-release
+		w.WriteHeader(204)
+	})}
+	hln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hook.Serve(hln)
+	defer hook.Close()
+
+	apps := writeFile(t, `{"apps":[{"id":"load","api_key_sha256":"`+hashHex("k")+`","origins":["https://x.example"]}]}`)
+	p := startProcess(t, []string{"WEBOTP_SECRET=" + testSecret},
+		"--addr", "127.0.0.1:0", "--config", apps, "--sender", "webhook",
+		"--webhook-url", "http://"+hln.Addr().String()+"/sms", "--webhook-secret", "s")
+
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: n, MaxIdleConnsPerHost: n}, Timeout: 30 * time.Second}
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			body := fmt.Sprintf(`{"phone":"+3361%07d","origin":"https://x.example"}`, i)
+			req, _ := http.NewRequest("POST", "http://"+p.addr+"/v1/verifications", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer k")
+			resp, err := client.Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		})
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for arrived.Load() < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := arrived.Load(); got != n {
+		close(release)
+		t.Fatalf("only %d of %d requests reached the sender", got, n)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the server is shutting down with every request in flight
+	if r, err := http.Get("http://" + p.addr + "/healthz"); err == nil {
+		r.Body.Close()
+		t.Errorf("a new connection was accepted during shutdown")
+	}
+	close(release)
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || statuses[i] != 201 {
+			t.Errorf("request %d: status %d, err %v", i, statuses[i], errs[i])
+		}
+	}
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, p.stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("webotp did not exit")
+	}
+}
