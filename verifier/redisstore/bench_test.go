@@ -18,7 +18,8 @@ import (
 const concurrency = 16
 
 // stores returns the stores the benchmarks compare: memstore, the
-// reference, and redisstore on a fresh local redis-server.
+// reference, and redisstore on a fresh local redis-server, with and
+// without auto-pipelining.
 func stores(b *testing.B) []struct {
 	name string
 	s    verifier.Store
@@ -27,10 +28,11 @@ func stores(b *testing.B) []struct {
 	b.Cleanup(func() { _ = mem.Close() })
 	addr, _ := redistest.Start(b)
 	red := open(b, "redis://"+addr, redisstore.Options{})
+	plain := open(b, "redis://"+addr, redisstore.Options{NoAutoPipeline: true})
 	return []struct {
 		name string
 		s    verifier.Store
-	}{{"memstore", mem}, {"redis", red}}
+	}{{"memstore", mem}, {"redis", red}, {"redis-no-autopipeline", plain}}
 }
 
 // BenchmarkReserveCheck is the store's share of a check: one script that

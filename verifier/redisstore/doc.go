@@ -56,7 +56,14 @@
 // READONLY are verifier.StoreUnavailable (HTTP 503 store_unavailable).
 // Timeouts are short (DefaultTimeout) and a refused connection fails at
 // once, so a dead Redis answers quickly; go-redis reconnects by itself when
-// Redis is back. A command is retried once by default: a script whose
+// Redis is back.
+//
+// # Throughput
+//
+// By default the commands of concurrent calls are auto-pipelined: sent
+// together in batches on few connections, which saves most of the system
+// calls a round trip per request costs on both sides (Options.NoAutoPipeline
+// turns it off). The conformance suite and the fault tests run both ways. A command is retried once by default: a script whose
 // reply was lost may then run twice, which can only count an event twice
 // (limits err on the side of refusing), never approve twice; Create
 // recognizes its own earlier run by a nonce.

@@ -14,10 +14,11 @@ import (
 	"github.com/webotp/webotp/verifier/redisstore"
 )
 
-// bound is how long a call may take while Redis is dead or hung: a dial or
-// read timeout (DefaultTimeout), one retry, and scheduling slack. It is a
-// liveness bound (no call hangs), not a performance figure.
-const bound = 4 * redisstore.DefaultTimeout
+// bound is how long a call may take while Redis is dead or hung: a write
+// and a read timeout (DefaultTimeout each), twice (one retry), and
+// scheduling slack. It is a liveness bound (no call hangs), not a
+// performance figure.
+const bound = 6 * redisstore.DefaultTimeout
 
 func newID(t testing.TB) string {
 	t.Helper()
@@ -123,9 +124,24 @@ func goroutines(limit int) int {
 	return n
 }
 
+// modes are the client set-ups the fault tests run with.
+var modes = []struct {
+	name string
+	opts redisstore.Options
+}{
+	{"auto-pipelined", redisstore.Options{}},
+	{"not pipelined", redisstore.Options{NoAutoPipeline: true}},
+}
+
 func TestAStoppedRedisAnswersStoreUnavailableQuicklyAndTheStoreRecovers(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) { testStoppedRedis(t, m.opts) })
+	}
+}
+
+func testStoppedRedis(t *testing.T, opts redisstore.Options) {
 	srv := redistest.New(t, redistest.Options{})
-	s := open(t, "redis://"+srv.Addr, redisstore.Options{})
+	s := open(t, "redis://"+srv.Addr, opts)
 	ctx := t.Context()
 	v := pending(t, now())
 	if err := s.Create(ctx, v, nil); err != nil {
@@ -186,8 +202,14 @@ func waitRecovered(t *testing.T, s *redisstore.Store) *verifier.Verification {
 }
 
 func TestAHungRedisTimesOutWithStoreUnavailable(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) { testHungRedis(t, m.opts) })
+	}
+}
+
+func testHungRedis(t *testing.T, opts redisstore.Options) {
 	srv := redistest.New(t, redistest.Options{})
-	s := open(t, "redis://"+srv.Addr, redisstore.Options{Timeout: 200 * time.Millisecond})
+	s := open(t, "redis://"+srv.Addr, opts)
 	ctx := t.Context()
 	v := pending(t, now())
 	if err := s.Create(ctx, v, nil); err != nil {
@@ -195,7 +217,7 @@ func TestAHungRedisTimesOutWithStoreUnavailable(t *testing.T) {
 	}
 	before := runtime.NumGoroutine()
 	srv.Freeze()
-	for name, err := range timed(ctx, s, v) {
+	for name, err := range timedParallel(ctx, s, v) {
 		wantUnavailable(t, name+" with Redis hung", err.err, err.took)
 	}
 	srv.Thaw()
@@ -299,6 +321,26 @@ func timed(ctx context.Context, s verifier.Store, v *verifier.Verification) map[
 		err := m.call(ctx, s, v)
 		out[m.name] = result{err, time.Since(start)}
 	}
+	return out
+}
+
+// timedParallel runs every method once, all at the same time, timing each.
+func timedParallel(ctx context.Context, s verifier.Store, v *verifier.Verification) map[string]result {
+	var (
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		out = map[string]result{}
+	)
+	for _, m := range methods {
+		wg.Go(func() {
+			start := time.Now()
+			err := m.call(ctx, s, v)
+			mu.Lock()
+			out[m.name] = result{err, time.Since(start)}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
 	return out
 }
 

@@ -26,6 +26,12 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) verifier.Store { return s })
 }
 
+func TestConformanceWithoutAutoPipeline(t *testing.T) {
+	addr, _ := redistest.Start(t)
+	s := open(t, "redis://"+addr+"/0", redisstore.Options{NoAutoPipeline: true})
+	storetest.Run(t, func(t *testing.T) verifier.Store { return s })
+}
+
 func TestConformanceOnADatabaseOtherThanZeroWithAPrefix(t *testing.T) {
 	addr, _ := redistest.Start(t)
 	s := open(t, "redis://"+addr+"/3", redisstore.Options{KeyPrefix: "otp:"})
