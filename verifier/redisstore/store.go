@@ -29,8 +29,9 @@ const DefaultClusterKeyPrefix = "{webotp}:"
 // DefaultTimeout bounds dialing, each read and write, and the wait for a
 // pooled connection. A refused connection fails at once; a hung Redis
 // answers store_unavailable after a write and a read timeout, twice (one
-// retry): about two seconds. Redis answers in well under a millisecond
-// when it answers at all.
+// retry): about one second, four with auto-pipelining, which replays a
+// lost batch on a fresh connection. Redis answers in well under a
+// millisecond when it answers at all.
 const DefaultTimeout = 500 * time.Millisecond
 
 // Options configure a Store. The zero value connects to 127.0.0.1:6379
