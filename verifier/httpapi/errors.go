@@ -25,7 +25,7 @@ var (
 	errMethodNotAllowed = &verifier.Error{Code: codeMethodNotAllowed, Message: "This method is not allowed on this path."}
 	errHeadersTooLarge  = &verifier.Error{Code: codeHeadersTooLarge, Message: "The request headers are too large."}
 	errRequestTimeout   = &verifier.Error{Code: codeRequestTimeout, Message: "The request was not received in time."}
-	errUnauthorized     = &verifier.Error{Code: verifier.CodeUnauthorized, Message: "A valid API key is required: Authorization: Bearer <key>."}
+	errUnauthorized     = &verifier.Error{Code: verifier.CodeUnauthorized, Message: "A valid API key is required, sent as: Authorization: Bearer KEY."}
 )
 
 // httpStatus is the one table from error codes to HTTP statuses.

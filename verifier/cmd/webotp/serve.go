@@ -162,8 +162,9 @@ func serveErr(ctx context.Context, c *serveConfig, stdout, stderr io.Writer, rea
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("webotp listening", "addr", addr, "dev", c.Dev, "store", storeKind, "sender", senderKind(c), "apps", len(apiKeys))
 	if c.Dev {
-		log.Info("development mode: API key \"dev\"; demo, inbox and outbox", "demo", "http://"+addr+"/",
-			"inbox", "http://"+addr+"/dev/inbox", "outbox", "http://"+addr+"/dev/outbox")
+		_, port, _ := net.SplitHostPort(addr)
+		local := "http://localhost:" + port
+		log.Info("development mode: API key \"dev\"", "demo", local+"/", "inbox", local+"/dev/inbox", "outbox", local+"/dev/outbox")
 	}
 	if ready != nil {
 		ready <- addr
