@@ -386,7 +386,15 @@ func (s *Service) message(app *App, key *serviceKey, v *Verification, host, embe
 		AppHash:      app.AppHash,
 	})
 	if err != nil {
-		return Message{}, fmt.Errorf("format message of app %s: %w", app.ID, err)
+		// The formatter may quote the offending line, code or part of it
+		// included: digits are masked.
+		masked := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return '*'
+			}
+			return r
+		}, err.Error())
+		return Message{}, fmt.Errorf("format message of app %s: %s", app.ID, masked)
 	}
 	seg := otpmsg.Count(body)
 	return Message{

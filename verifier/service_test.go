@@ -618,3 +618,19 @@ func TestMaskPhone(t *testing.T) {
 		}
 	}
 }
+
+func TestATemplateTheFormatterRefusesIsInternalAndCountsNothing(t *testing.T) {
+	e := newEnv(t)
+	e.app.Text = "Code: {code}\n@evil.example #{code}"
+	e.app.Limits.PhoneStarts = 1
+	_, err := e.svc.Start(t.Context(), e.app, verifier.StartRequest{Phone: "+14155550123", Origin: "https://www.example.com"})
+	wantCode(t, err, verifier.CodeInternal)
+	if e.out.count() != 0 {
+		t.Fatal("a message was sent")
+	}
+	if log := e.log.String(); !strings.Contains(log, "format message") || strings.ContainsAny(strings.SplitN(log, "err=", 2)[1], "0123456789") {
+		t.Fatalf("the log may hold the code or a part of it: %q", log)
+	}
+	e.app.Text = ""
+	e.start("+14155550123") // the refused start counted nothing
+}
