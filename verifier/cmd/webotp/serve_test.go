@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/webotp/webotp/verifier/internal/redistest"
 )
 
 // binary is the webotp command built once by TestMain.
@@ -604,5 +606,37 @@ func TestShutdownUnderLoadFailsNoInFlightRequest(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("webotp did not exit")
+	}
+}
+
+// TestTwoDevInstancesOnOneRedisShareCodes is API.md §4's promise: with
+// WEBOTP_SECRET set, dev instances on one Redis check each other's codes.
+func TestTwoDevInstancesOnOneRedisShareCodes(t *testing.T) {
+	rs := redistest.New(t, redistest.Options{})
+	store := "redis://" + rs.Addr + "/0"
+	a := startInProcess(t, "--dev", "--addr", "127.0.0.1:0", "--store", store, "--secret", testSecret, "--origin", "https://app.test")
+	b := startInProcess(t, "--dev", "--addr", "127.0.0.1:0", "--store", store, "--secret", testSecret, "--origin", "https://app.test")
+	r := call(t, "POST", "http://"+a.addr+"/v1/verifications", "dev", `{"phone":"+14155550123","origin":"https://app.test"}`)
+	var v struct{ ID string }
+	r.decode(t, &v)
+	if r.status != 201 {
+		t.Fatalf("start on a: %d %s", r.status, r.body)
+	}
+	var msgs []struct{ Body string }
+	call(t, "GET", "http://"+a.addr+"/dev/outbox", "", "").decode(t, &msgs)
+	m := regexp.MustCompile(`#(\d+)$`).FindStringSubmatch(msgs[0].Body)
+	if m == nil {
+		t.Fatalf("no code in %q", msgs[0].Body)
+	}
+	r = call(t, "POST", "http://"+b.addr+"/v1/verifications/"+v.ID+"/check", "dev", `{"code":"`+m[1]+`"}`)
+	if r.status != 200 || !strings.Contains(string(r.body), `"valid":true`) {
+		t.Fatalf("check on b: %d %s", r.status, r.body)
+	}
+	if !strings.Contains(a.stderr.String(), "store=redis") || strings.Contains(a.stderr.String(), rs.Addr) {
+		t.Errorf("the store kind, and only the kind, should be logged:\n%s", a.stderr.String())
+	}
+	rs.Stop()
+	if r := call(t, "GET", "http://"+a.addr+"/readyz", "", ""); r.status != 503 {
+		t.Errorf("readyz with Redis stopped: %d %s", r.status, r.body)
 	}
 }
