@@ -147,6 +147,24 @@ func TestTheBodyLimitAnswersJSONOverAConnection(t *testing.T) {
 			}
 		})
 	}
+	t.Run("headers over the read buffer answer a JSON 431", func(t *testing.T) {
+		c, err := net.Dial("tcp", e.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		go func() {
+			_, _ = c.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("b", 10<<10) + "\r\n\r\n"))
+		}()
+		resp, err := readRaw(bufio.NewReader(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(resp, "HTTP/1.1 431") || !strings.Contains(resp, `"code":"headers_too_large"`) {
+			t.Fatalf("answer:\n%s", resp)
+		}
+	})
 	t.Run("a request that is not HTTP answers a JSON 400", func(t *testing.T) {
 		c, err := net.Dial("tcp", e.addr)
 		if err != nil {
