@@ -242,14 +242,25 @@ func (tb *tab) waitForWithin(expr, what string, limit time.Duration) {
 func (tb *tab) report() string {
 	ctx, cancel := context.WithTimeout(tb.ctx, 2*time.Second)
 	defer cancel()
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
-		url: location.href,
-		fake: window.__fakeOtp || null,
-		events: window.__events || null,
-		submits: window.__submits || null,
-		webotp: typeof window.webotp,
-		inputs: [...document.querySelectorAll('input')].map((i) => ({id: i.id, value: i.value, is: i.getAttribute('is'), validation: i.validationMessage}))
-	})`))
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => {
+		let outbox = null;
+		try {
+			const res = await fetch('/dev/outbox', {cache: 'no-store', signal: AbortSignal.timeout(1000)});
+			outbox = (await res.json()).slice(0, 3);
+		} catch (e) {
+			outbox = String(e);
+		}
+		return JSON.stringify({
+			url: location.href,
+			now: new Date().toISOString(),
+			fake: window.__fakeOtp || null,
+			events: window.__events || null,
+			submits: window.__submits || null,
+			webotp: typeof window.webotp,
+			inputs: [...document.querySelectorAll('input')].map((i) => ({id: i.id, value: i.value, is: i.getAttribute('is'), validation: i.validationMessage})),
+			outbox,
+		});
+	})()`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		raw = "(page state unavailable: " + err.Error() + ")"
 	}
