@@ -238,7 +238,9 @@ func TestCheckSemantics(t *testing.T) {
 // failingSender fails every delivery.
 type failingSender struct{}
 
-func (failingSender) Send(context.Context, verifier.Message) error { return errors.New("provider down") }
+func (failingSender) Send(context.Context, verifier.Message) error {
+	return errors.New("provider down")
+}
 
 func TestAFailedDeliveryAnswers502(t *testing.T) {
 	e := newEnv(t, envOptions{sender: failingSender{}})
