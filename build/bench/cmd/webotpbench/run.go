@@ -31,6 +31,7 @@ type runner struct {
 	warmup, duration   time.Duration
 	preload, memN      int
 	redisMemN          int
+	coldLoads          int    // page loads per client timing
 	loadavg            string // 1, 5 and 15 minutes, before the run
 	rows               []row
 	failed             []string
@@ -47,9 +48,10 @@ func runTable(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	conns := fs.Int("c", 64, "wrk connections")
 	warmup := fs.Duration("warmup", 2*time.Second, "load before each measurement")
 	duration := fs.Duration("d", 10*time.Second, "each measurement")
-	preload := fs.Int("preload", 100000, "verifications created before the check runs")
+	preload := fs.Int("preload", 150000, "verifications created before the check runs")
 	memN := fs.Int("mem-n", 1000000, "pending verifications for the memstore memory figure")
 	redisMemN := fs.Int("redis-mem-n", 200000, "pending verifications for the Redis memory figure")
+	coldLoads := fs.Int("cold-loads", 20, "cold page loads per client timing")
 	only := fs.String("only", "verifier,memory,client,otpmsg", "comma-separated parts to run")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -59,7 +61,7 @@ func runTable(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("find own executable: %w", err)
 	}
 	r := &runner{root: *root, out: *out, self: self, log: stderr, threads: *threads, conns: *conns,
-		warmup: *warmup, duration: *duration, preload: *preload, memN: *memN, redisMemN: *redisMemN}
+		warmup: *warmup, duration: *duration, preload: *preload, memN: *memN, redisMemN: *redisMemN, coldLoads: *coldLoads}
 	if r.wrk, err = exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk is required (apt-get install wrk, or make deps)")
 	}

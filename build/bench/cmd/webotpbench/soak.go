@@ -26,8 +26,8 @@ import (
 func runSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("soak", flag.ContinueOnError)
 	minutes := fs.Float64("minutes", 8, "real minutes of load")
-	rate := fs.Float64("rate", 500, "new verifications per second")
-	speed := fs.Float64("speed", 30, "clock speed of the server (1 = real time; then run longer than lifetime + retention)")
+	rate := fs.Float64("rate", 1000, "new verifications per second")
+	speed := fs.Float64("speed", 300, "clock speed of the server (1 = real time; then run longer than lifetime + retention)")
 	every := fs.Duration("every", 5*time.Second, "sampling interval")
 	tolerance := fs.Float64("tolerance", 0.15, "largest allowed growth of the last third over the first third")
 	if err := fs.Parse(args); err != nil {
@@ -50,16 +50,20 @@ func runSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	pid := p.cmd.Process.Pid
 
 	// A record lives for its code's lifetime, then Retention, then up to
-	// one sweep interval (one simulated minute): after that, memory should
-	// stop growing.
-	life := verifier.DefaultLimits().Lifetime + verifier.Retention + time.Minute
-	warm := time.Duration(float64(life)/(*speed)) + 20*time.Second
+	// one sweep interval (one simulated minute); a wrong check's per-phone
+	// failure counter lives for its window (24 h). Once the longest of
+	// these has passed, memory should stop growing.
+	l := verifier.DefaultLimits()
+	life := l.Lifetime + verifier.Retention + time.Minute
+	longest := max(life, l.PhoneFailureWindow+time.Minute, l.PhoneStartWindow+time.Minute)
+	warm := time.Duration(float64(longest)/(*speed)) + 20*time.Second
 	total := time.Duration(*minutes * float64(time.Minute))
 	if total < warm+6**every {
 		return fmt.Errorf("--minutes %.1f is too short: warm-up alone takes %s at --speed %g", *minutes, warm.Round(time.Second), *speed)
 	}
-	fmt.Fprintf(stdout, "soak: %g verifications/s for %s; server clock %g× real time, records live %s (%s real), warm-up %s; pid %d\n",
-		*rate, total, *speed, life, time.Duration(float64(life) / *speed).Round(time.Second), warm.Round(time.Second), pid)
+	fmt.Fprintf(stdout, "soak: %g verifications/s (each checked once, wrongly) for %s; server clock %g× real time: records live %s (%s real), failure counters %s (%s real); warm-up %s; pid %d\n",
+		*rate, total, *speed, life, time.Duration(float64(life) / *speed).Round(time.Second),
+		longest, time.Duration(float64(longest) / *speed).Round(time.Second), warm.Round(time.Second), pid)
 
 	lctx, cancel := context.WithTimeout(ctx, total)
 	defer cancel()
