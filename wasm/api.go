@@ -37,13 +37,13 @@ func (b *binding) api() map[string]any {
 func (b *binding) receive(_ safejs.Value, args []safejs.Value) any {
 	w := &waiter{b: b, resolve: arg(args, 2), reject: arg(args, 3)}
 	in := arg(args, 0)
-	if ok, err := in.InstanceOf(get(b.win, "HTMLInputElement")); err != nil || !ok {
+	if !isObject(in) || str(get(in, "tagName")) != "INPUT" {
 		w.Reject("TypeError", "webotp.receive: the first argument must be an <input>")
 		return nil
 	}
 	var timeout time.Duration
 	if t := arg(args, 1); t.Type() == safejs.TypeNumber {
-		if s, err := t.Float(); err == nil && s > 0 && s < 86400 {
+		if s := num(t); s > 0 && s < 86400 {
 			timeout = time.Duration(s * float64(time.Second))
 		}
 	}
@@ -62,7 +62,7 @@ type waiter struct {
 func (w *waiter) Resolve(code string) {
 	if !w.done {
 		w.done = true
-		_, _ = w.resolve.Invoke(code)
+		invoke(w.resolve, code)
 	}
 }
 
@@ -76,5 +76,5 @@ func (w *waiter) Reject(name, message string) {
 	if v, err := newObj(get(w.b.win, "DOMException"), message, name); err == nil {
 		reason = v
 	}
-	_, _ = w.reject.Invoke(reason)
+	invoke(w.reject, reason)
 }

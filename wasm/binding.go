@@ -164,11 +164,9 @@ func (b *binding) observe() error {
 // each calls f for every element matching sel, in document order.
 func (b *binding) each(sel string, f func(v safejs.Value)) {
 	list := call(b.doc, "querySelectorAll", sel)
-	n, _ := list.Length()
+	n := int(num(get(list, "length")))
 	for i := 0; i < n; i++ {
-		if v, err := list.Index(i); err == nil {
-			f(v)
-		}
+		f(call(list, "item", i))
 	}
 }
 
@@ -198,8 +196,7 @@ func (b *binding) elem(v safejs.Value, create bool) *element {
 		return nil
 	}
 	if id := call(b.ids, "get", v); id.Type() == safejs.TypeNumber {
-		n, _ := id.Int()
-		if e := b.elems[n]; e != nil {
+		if e := b.elems[int(num(id))]; e != nil {
 			return e
 		}
 	}

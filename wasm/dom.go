@@ -30,8 +30,7 @@ func (b *binding) Hostname() string { return str(get(get(b.win, "location"), "ho
 
 // Now returns Date.now() (time.Now would link time's time-zone code).
 func (b *binding) Now() int64 {
-	f, _ := call(get(b.win, "Date"), "now").Float()
-	return int64(f)
+	return int64(num(call(get(b.win, "Date"), "now")))
 }
 
 // After calls f after d through setTimeout.
@@ -145,16 +144,15 @@ func outboxMessages(win, list safejs.Value) ([]controller.OutboxMessage, error) 
 		return nil, errors.New("dev outbox: not a JSON array")
 	}
 	date := get(win, "Date")
-	n, _ := list.Length()
+	n := int(num(get(list, "length")))
 	out := make([]controller.OutboxMessage, 0, n)
 	for i := 0; i < n; i++ {
-		m, _ := list.Index(i)
-		ms := call(date, "parse", str(get(m, "sent_at")))
-		if !isObject(m) || ms.Type() != safejs.TypeNumber || ms.IsNaN() {
+		m := call(list, "at", i)
+		ms := num(call(date, "parse", str(get(m, "sent_at"))))
+		if !isObject(m) || ms == 0 {
 			continue
 		}
-		f, _ := ms.Float()
-		out = append(out, controller.OutboxMessage{Body: str(get(m, "body")), SentAt: int64(f)})
+		out = append(out, controller.OutboxMessage{Body: str(get(m, "body")), SentAt: int64(ms)})
 	}
 	return out, nil
 }

@@ -65,6 +65,23 @@ func isObject(v safejs.Value) bool {
 	return t == safejs.TypeObject || t == safejs.TypeFunction
 }
 
+// num reads v as a number, 0 when it is not one (NaN included).
+//
+//go:noinline
+func num(v safejs.Value) float64 {
+	if v.Type() != safejs.TypeNumber {
+		return 0
+	}
+	f, _ := v.Float()
+	if f != f {
+		return 0
+	}
+	return f
+}
+
+// invoke calls the function f with x (f.call(undefined, x)).
+func invoke(f safejs.Value, x any) { call(f, "call", nil, x) }
+
 // str reads v as a string, "" when it is not one.
 //
 //go:noinline

@@ -15,7 +15,7 @@ func main() {
 	if !isObject(h) {
 		return // not started by webotp.js: nothing to bind to
 	}
-	_ = api.Delete("__handoff")
+	call(get(safejs.Global(), "Reflect"), "deleteProperty", api, "__handoff")
 	b, err := newBinding(safejs.Global(), h)
 	if err == nil {
 		err = b.start()
