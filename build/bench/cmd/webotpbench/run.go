@@ -32,6 +32,7 @@ type runner struct {
 	preload, memN      int
 	redisMemN          int
 	coldLoads          int    // page loads per client timing
+	profile            bool   // write CPU profiles of the servers
 	loadavg            string // 1, 5 and 15 minutes, before the run
 	rows               []row
 	failed             []string
@@ -51,6 +52,7 @@ func runTable(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	preload := fs.Int("preload", 150000, "verifications created before the check runs")
 	memN := fs.Int("mem-n", 1000000, "pending verifications for the memstore memory figure")
 	redisMemN := fs.Int("redis-mem-n", 200000, "pending verifications for the Redis memory figure")
+	profile := fs.Bool("profile", false, "write CPU profiles of the servers under test to <out>/bench/*.pprof")
 	coldLoads := fs.Int("cold-loads", 20, "cold page loads per client timing")
 	only := fs.String("only", "verifier,memory,client,otpmsg", "comma-separated parts to run")
 	if err := fs.Parse(args); err != nil {
@@ -61,7 +63,7 @@ func runTable(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("find own executable: %w", err)
 	}
 	r := &runner{root: *root, out: *out, self: self, log: stderr, threads: *threads, conns: *conns,
-		warmup: *warmup, duration: *duration, preload: *preload, memN: *memN, redisMemN: *redisMemN, coldLoads: *coldLoads}
+		warmup: *warmup, duration: *duration, preload: *preload, memN: *memN, redisMemN: *redisMemN, coldLoads: *coldLoads, profile: *profile}
 	if r.wrk, err = exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk is required (apt-get install wrk, or make deps)")
 	}

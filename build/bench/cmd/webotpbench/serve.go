@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -46,8 +48,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	size := fs.Int("size", 400, "ceiling: body size in bytes")
 	speed := fs.Float64("speed", 1, "clock speed: 60 makes an hour pass in a minute (memstore only)")
 	accessLog := fs.Bool("access-log", false, "log every request (to standard error)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if host, _, err := net.SplitHostPort(*addr); err != nil || host != "127.0.0.1" {
 		return fmt.Errorf("--addr %q: only 127.0.0.1 is allowed", *addr)

@@ -113,6 +113,10 @@ func (r *runner) measure(ctx context.Context, impl, store, ids string, size int,
 	} else {
 		argv = append(argv, "--store", store, "--preload", strconv.Itoa(r.preload), "--ids", ids)
 	}
+	if r.profile {
+		name := impl + "-" + strings.NewReplacer("://", "-", ":", "-", "/", "-").Replace(store) + ".pprof"
+		argv = append(argv, "--cpuprofile", filepath.Join(r.out, "bench", strings.TrimSuffix(strings.ReplaceAll(name, "--", "-"), "-")))
+	}
 	p, _, err := startProc(ctx, impl, argv, nil, "ready", 3*time.Minute, r.log)
 	if err != nil {
 		return nil, err
