@@ -16,7 +16,9 @@ func BenchmarkTimeToGet(b *testing.B) {
 	h := need(b)
 	pages := map[string]func() string{
 		"webotp": func() string {
-			return testPage{noHelpers: true, body: codeForm(`autocomplete="one-time-code"`)}.url(b)
+			// The script straight from the verifier, as from a CDN: no test
+			// proxy in the measured path.
+			return testPage{noHelpers: true, scriptSrc: h.verifier + "/webotp.js", body: codeForm(`autocomplete="one-time-code"`)}.url(b)
 		},
 		"mdn": func() string { return h.pages + "/t/mdn.html" },
 	}
