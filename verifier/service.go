@@ -149,8 +149,9 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 			return nil, oerr
 		}
 	}
-	key := s.keys[0]
-	limits := []Limit{{Key: "start:phone:" + key.hash(app.ID, phone), Max: lim.PhoneStarts, Window: lim.PhoneStartWindow}}
+	key := &s.keys[0]
+	phoneKey := key.hash(app.ID, phone)
+	limits := []Limit{{Key: "start:phone:" + phoneKey, Max: lim.PhoneStarts, Window: lim.PhoneStartWindow}}
 	if req.ClientIP != "" {
 		ipKey, err := key.ipHash(app.ID, req.ClientIP)
 		if err != nil {
@@ -170,7 +171,7 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 		AppID:          app.ID,
 		KeyID:          key.id,
 		Phone:          phone,
-		PhoneKey:       key.hash(app.ID, phone),
+		PhoneKey:       phoneKey,
 		Origin:         origin,
 		EmbeddedOrigin: embedded,
 		CreatedAt:      now,
@@ -185,7 +186,7 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 	v.ResendAfter = v.NextResendAfter(now, 1)
 	// The message is formatted before anything is counted, so that a
 	// template the formatter refuses costs the caller no limit.
-	m, err := s.message(app, &key, v, host, embeddedHost, lim.CodeLength)
+	m, err := s.message(app, key, v, host, embeddedHost, lim.CodeLength)
 	if err != nil {
 		return nil, s.internal("start", id, err)
 	}
