@@ -47,6 +47,7 @@ type tab struct {
 	problems []string // console errors/warnings, exceptions, browser log errors
 	logs     []string // every console message, for failure reports
 	requests []string // URLs of every request, in order
+	expected []string // substrings of console problems the test expects
 }
 
 func openTab(t testing.TB, o tabOptions) *tab {
@@ -144,6 +145,14 @@ func (tb *tab) listen(ev any) {
 	}
 }
 
+// expect marks console problems containing s as expected by the test (a
+// failed request that the browser itself logs, for example).
+func (tb *tab) expect(s string) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	tb.expected = append(tb.expected, s)
+}
+
 // checkQuiet fails the test on console noise: errors and warnings, uncaught
 // exceptions, unhandled promise rejections (also counted by the init script).
 func (tb *tab) checkQuiet() {
@@ -162,7 +171,17 @@ func (tb *tab) checkQuiet() {
 	}
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
-	bad := append(append(append(append([]string{}, tb.problems...), prefix("unhandled rejection: ", rec.Unhandled)...), prefix("error event: ", rec.Errors)...), prefix("CSP violation: ", rec.Violations)...)
+	var bad []string
+	all := append(append(append(append([]string{}, tb.problems...), prefix("unhandled rejection: ", rec.Unhandled)...), prefix("error event: ", rec.Errors)...), prefix("CSP violation: ", rec.Violations)...)
+next:
+	for _, p := range all {
+		for _, e := range tb.expected {
+			if strings.Contains(p, e) {
+				continue next
+			}
+		}
+		bad = append(bad, p)
+	}
 	if len(bad) > 0 {
 		t.Errorf("the page was not quiet (want no console errors/warnings, exceptions or unhandled rejections):\n  %s", strings.Join(bad, "\n  "))
 	}

@@ -129,3 +129,35 @@ func TestDemoLooksRightOnPhoneAndDesktop(t *testing.T) {
 		})
 	}
 }
+
+func TestDemoShowsErrorsFromTheAPI(t *testing.T) {
+	h := need(t)
+	tb := openTab(t, tabOptions{})
+	tb.expect("the server responded with a status of 400") // Chromium logs every failed fetch
+	tb.navigate(h.verifierLH + "/")
+
+	// A number the browser-side check lets through but the API refuses.
+	tb.run("enter an impossible number", chromedp.SendKeys(chromedp.CSS("#phone"), "+1 000 000 0000"), chromedp.Click(chromedp.CSS("#send")))
+	tb.waitFor(`!document.getElementById('phone-error').hidden`, "the API's invalid_phone message under the phone input")
+	if got := eval[string](tb, `document.getElementById('phone').getAttribute('aria-invalid')`); got != "true" {
+		t.Errorf("the refused phone input has aria-invalid=%q, want true", got)
+	}
+
+	// A wrong code typed by hand: the API's answer, attempts left.
+	tb.exec(`document.getElementById('phone').value = ''`)
+	tb.run("enter a real number",
+		chromedp.SendKeys(chromedp.CSS("#phone"), fmt.Sprintf("+1415555%04d", 800+h.phones.Add(1))),
+		chromedp.Click(chromedp.CSS("#send")))
+	tb.waitFor(`!document.getElementById('code-step').hidden`, "the code step")
+	if got := eval[string](tb, `document.getElementById('resend').disabled + ' ' + document.getElementById('resend').textContent`); !strings.HasPrefix(got, "true Resend code in ") {
+		t.Errorf("resend button right after sending: %q, want disabled with a countdown", got)
+	}
+	tb.run("type a wrong code", chromedp.SendKeys(chromedp.CSS("#code"), "000000"), chromedp.Click(chromedp.CSS("#verify")))
+	tb.waitFor(`!document.getElementById('code-error').hidden`, "the wrong-code message")
+	if got := eval[string](tb, `document.getElementById('code-error').textContent`); !strings.Contains(got, "4 attempts left") {
+		t.Errorf("wrong-code message %q, want it to say 4 attempts left", got)
+	}
+	if got := eval[bool](tb, `document.getElementById('done-step').hidden`); !got {
+		t.Error("a wrong code showed the verified step")
+	}
+}
