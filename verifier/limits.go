@@ -2,25 +2,22 @@ package verifier
 
 import "time"
 
-// limitBounds are the smallest and largest values Normalize lets each
+// limitBounds returns the smallest and largest values Normalize lets each
 // limit take. Upper bounds come from ARCHITECTURE.md (code length 4-10,
 // lifetime at most 10 min, NIST's 100 failures); the others keep a
 // misconfiguration from disabling a protection.
-var limitBounds = struct {
-	lo, hi Limits
-}{
-	lo: Limits{
+func limitBounds() (lo, hi Limits) {
+	return Limits{
 		CodeLength: 4, Lifetime: 30 * time.Second, MaxAttempts: 1, MaxSends: 1,
 		ResendCooldown: time.Second, PhoneFailures: 1, PhoneFailureWindow: time.Minute,
 		PhoneStarts: 1, PhoneStartWindow: time.Second, IPStarts: 1, IPStartWindow: time.Second,
 		AppSends: 1, AppSendWindow: time.Second,
-	},
-	hi: Limits{
+	}, Limits{
 		CodeLength: 10, Lifetime: 10 * time.Minute, MaxAttempts: 100, MaxSends: 10,
 		ResendCooldown: time.Hour, PhoneFailures: 100, PhoneFailureWindow: 7 * 24 * time.Hour,
 		PhoneStarts: 1000, PhoneStartWindow: 24 * time.Hour, IPStarts: 1_000_000, IPStartWindow: 24 * time.Hour,
 		AppSends: 1_000_000, AppSendWindow: 24 * time.Hour,
-	},
+	}
 }
 
 // Normalize returns l with every zero or negative field replaced by its
@@ -29,7 +26,8 @@ var limitBounds = struct {
 // sends, cooldown 1 s-1 h, 1-100 phone failures per 1 min-7 days, 1-1000
 // phone starts, 1-1,000,000 IP starts and app sends, windows up to a day.
 func (l Limits) Normalize() Limits {
-	d, lo, hi := DefaultLimits(), limitBounds.lo, limitBounds.hi
+	d := DefaultLimits()
+	lo, hi := limitBounds()
 	n := func(v, def, lo, hi int) int {
 		if v <= 0 {
 			return def
