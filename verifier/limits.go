@@ -8,16 +8,16 @@ import "time"
 // misconfiguration from disabling a protection.
 func limitBounds() (lo, hi Limits) {
 	return Limits{
-		CodeLength: 4, Lifetime: 30 * time.Second, MaxAttempts: 1, MaxSends: 1,
-		ResendCooldown: time.Second, PhoneFailures: 1, PhoneFailureWindow: time.Minute,
-		PhoneStarts: 1, PhoneStartWindow: time.Second, IPStarts: 1, IPStartWindow: time.Second,
-		AppSends: 1, AppSendWindow: time.Second,
-	}, Limits{
-		CodeLength: 10, Lifetime: 10 * time.Minute, MaxAttempts: 100, MaxSends: 10,
-		ResendCooldown: time.Hour, PhoneFailures: 100, PhoneFailureWindow: 7 * 24 * time.Hour,
-		PhoneStarts: 1000, PhoneStartWindow: 24 * time.Hour, IPStarts: 1_000_000, IPStartWindow: 24 * time.Hour,
-		AppSends: 1_000_000, AppSendWindow: 24 * time.Hour,
-	}
+			CodeLength: 4, Lifetime: 30 * time.Second, MaxAttempts: 1, MaxSends: 1,
+			ResendCooldown: time.Second, PhoneFailures: 1, PhoneFailureWindow: time.Minute,
+			PhoneStarts: 1, PhoneStartWindow: time.Second, IPStarts: 1, IPStartWindow: time.Second,
+			AppSends: 1, AppSendWindow: time.Second,
+		}, Limits{
+			CodeLength: 10, Lifetime: 10 * time.Minute, MaxAttempts: 100, MaxSends: 10,
+			ResendCooldown: time.Hour, PhoneFailures: 100, PhoneFailureWindow: 7 * 24 * time.Hour,
+			PhoneStarts: 1000, PhoneStartWindow: 24 * time.Hour, IPStarts: 1_000_000, IPStartWindow: 24 * time.Hour,
+			AppSends: 1_000_000, AppSendWindow: 24 * time.Hour,
+		}
 }
 
 // Normalize returns l with every zero or negative field replaced by its
