@@ -100,6 +100,9 @@ func runTable(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			r.fail(name, err)
 		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 	}
 
 	table := markdown(r.preamble(*pin, time.Since(began)), r.rows)
