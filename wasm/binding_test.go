@@ -1,0 +1,391 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hack-pad/safejs"
+	"github.com/webotp/webotp/wasm/controller"
+)
+
+// These tests run under Node (go_js_wasm_exec), which has EventTarget,
+// CustomEvent, AbortController, DOMException and Promise but no DOM: the
+// page is faked with plain objects built through safejs.
+
+// global returns a global of Node's JavaScript.
+func global(t *testing.T, name string) safejs.Value {
+	t.Helper()
+	v, err := safejs.Global().Get(name)
+	if err != nil || v.IsUndefined() {
+		t.Fatalf("Node has no global %s: %v", name, err)
+	}
+	return v
+}
+
+// target returns a new EventTarget carrying props: a stand-in for a
+// document or an element.
+func newTarget(t *testing.T, props map[string]any) safejs.Value {
+	t.Helper()
+	v, err := global(t, "EventTarget").New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, x := range props {
+		if err := v.Set(k, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return v
+}
+
+// jsFunc wraps f for JavaScript for the test's duration.
+func jsFunc(t *testing.T, f func(args []safejs.Value) any) safejs.Func {
+	t.Helper()
+	fn, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any { return f(args) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fn.Release)
+	return fn
+}
+
+// record listens for typ on target and sends each event's detail (as
+// name=value strings of its string fields) to the returned channel.
+func record(t *testing.T, target safejs.Value, typ string, fields ...string) <-chan string {
+	t.Helper()
+	ch := make(chan string, 16)
+	fn := jsFunc(t, func(args []safejs.Value) any {
+		d := get(arg(args, 0), "detail")
+		var parts []string
+		for _, f := range fields {
+			parts = append(parts, f+"="+str(get(d, f)))
+		}
+		ch <- strings.Join(parts, " ")
+		return nil
+	})
+	if _, err := target.Call("addEventListener", typ, fn); err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// wait returns the next value from ch, failing after two seconds; the
+// JavaScript event loop runs while the test goroutine waits.
+func wait(t *testing.T, ch <-chan string, what string) string {
+	t.Helper()
+	select {
+	case s := <-ch:
+		return s
+	case <-time.After(2 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		return ""
+	}
+}
+
+func TestFnRecoversAPanicAndReportsItAsWebotpError(t *testing.T) {
+	doc := newTarget(t, nil)
+	b := &binding{win: safejs.Global(), doc: doc}
+	errs := record(t, doc, "webotp:error", "name", "message")
+	f := b.fn(func(safejs.Value, []safejs.Value) any { panic("boom") })
+	defer f.Release()
+	got, err := f.Value().Invoke()
+	if err != nil {
+		t.Fatalf("calling a panicking callback threw %v; want it recovered", err)
+	}
+	if !got.IsUndefined() && !got.IsNull() {
+		t.Errorf("a recovered callback returned a %v, want nothing", got.Type())
+	}
+	if d := wait(t, errs, "webotp:error"); d != "name=UnknownError message=webotp: internal error: boom" {
+		t.Errorf("webotp:error detail %q", d)
+	}
+}
+
+func TestThenRunsExactlyOneOutcome(t *testing.T) {
+	promise := global(t, "Promise")
+	tests := []struct {
+		name   string
+		method string
+		value  any
+		want   string
+	}{
+		{"a resolved promise runs ok with its value", "resolve", "42", "ok 42"},
+		{"a rejected promise runs fail with its reason, handled", "reject", "nope", "fail nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &binding{win: safejs.Global(), doc: newTarget(t, nil)}
+			p, err := promise.Call(tt.method, tt.value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch := make(chan string, 2)
+			err = b.then(p,
+				func(v safejs.Value) { ch <- "ok " + str(v) },
+				func(v safejs.Value) { ch <- "fail " + str(v) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := wait(t, ch, "the promise to settle"); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			select {
+			case extra := <-ch:
+				t.Errorf("a second outcome ran: %q", extra)
+			case <-time.After(50 * time.Millisecond):
+			}
+		})
+	}
+}
+
+func TestCredentialOptionsPassTransportAsAJavaScriptArray(t *testing.T) {
+	signal := newTarget(t, map[string]any{"aborted": false})
+	// Pass it as navigator.credentials.get receives it: as a call argument.
+	var v safejs.Value
+	credGet := jsFunc(t, func(args []safejs.Value) any { v = arg(args, 0); return nil })
+	creds := newTarget(t, map[string]any{"get": credGet})
+	if _, err := callErr(creds, "get", credentialOptions(signal)); err != nil {
+		t.Fatalf("credentialOptions does not convert to JavaScript: %v", err)
+	}
+	transport := get(get(v, "otp"), "transport")
+	if !truthy(call(global(t, "Array"), "isArray", transport)) {
+		t.Fatal("otp.transport is not an Array")
+	}
+	if n := num(get(transport, "length")); n != 1 || str(call(transport, "at", 0)) != "sms" {
+		t.Errorf("otp.transport = %v items, first %q; want [\"sms\"]", n, str(call(transport, "at", 0)))
+	}
+	if !get(v, "signal").Equal(signal) {
+		t.Error("signal is not passed through")
+	}
+}
+
+func TestOutboxMessagesReadsTheVerifiersJSON(t *testing.T) {
+	json := global(t, "JSON")
+	list := call(json, "parse", `[
+		{"to":"+14155550100","body":"@localhost #123456","verification_id":"a","sent_at":"2026-11-24T06:20:26.270452985Z"},
+		{"to":"+14155550100","body":"no date","verification_id":"b"},
+		{"to":"+14155550100","body":"@localhost #1","verification_id":"c","sent_at":"2026-11-24T06:20:26Z"}
+	]`)
+	msgs, err := outboxMessages(safejs.Global(), list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []controller.OutboxMessage{
+		{Body: "@localhost #123456", SentAt: time.Date(2026, 11, 24, 6, 20, 26, 270e6, time.UTC).UnixMilli()},
+		{Body: "@localhost #1", SentAt: time.Date(2026, 11, 24, 6, 20, 26, 0, time.UTC).UnixMilli()},
+	}
+	if len(msgs) != len(want) {
+		t.Fatalf("got %d messages, want %d (one has no sent_at)", len(msgs), len(want))
+	}
+	for i := range want {
+		if msgs[i].Body != want[i].Body || msgs[i].SentAt != want[i].SentAt {
+			t.Errorf("message %d = %+v, want %+v", i, msgs[i], want[i])
+		}
+	}
+	if _, err := outboxMessages(safejs.Global(), call(json, "parse", `{"error":{}}`)); err == nil {
+		t.Error("an object instead of an array is not an error")
+	}
+}
+
+func TestErrorNamesComeFromTheJavaScriptError(t *testing.T) {
+	ex, err := global(t, "DOMException").New("denied", "NotAllowedError")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, msg := errorName(ex); name != "NotAllowedError" || msg != "denied" {
+		t.Errorf("errorName(DOMException) = %q %q", name, msg)
+	}
+	if name, msg := errorName(safejsString(t, "plain")); name != "UnknownError" || msg != "plain" {
+		t.Errorf("errorName(string) = %q %q", name, msg)
+	}
+	// JSON.parse("{") throws a SyntaxError, which callErr returns.
+	_, err = callErr(global(t, "JSON"), "parse", "{")
+	if name, msg := jsErr(err); name != "SyntaxError" || msg == "" {
+		t.Errorf("jsErr of a thrown SyntaxError = %q %q (%v)", name, msg, err)
+	}
+}
+
+func TestFireDispatchesBubblingEventsAndReportsCancellation(t *testing.T) {
+	b := &binding{win: safejs.Global()}
+	el := newTarget(t, nil)
+	got := record(t, el, "autocomplete", "code", "source")
+	cancel := jsFunc(t, func(args []safejs.Value) any {
+		if truthy(get(arg(args, 0), "bubbles")) {
+			call(arg(args, 0), "preventDefault")
+		}
+		return nil
+	})
+	if _, err := el.Call("addEventListener", "autocomplete", cancel); err != nil {
+		t.Fatal(err)
+	}
+	if b.fire(el, "autocomplete", map[string]any{"code": "123456", "source": "webotp"}, true) {
+		t.Error("fire reported a cancelled event as not cancelled")
+	}
+	if d := wait(t, got, "autocomplete"); d != "code=123456 source=webotp" {
+		t.Errorf("detail %q", d)
+	}
+	if !b.fire(el, "change", nil, false) {
+		t.Error("fire reported a plain event as cancelled")
+	}
+}
+
+func TestConversionsFallBackOnWrongTypes(t *testing.T) {
+	nan := get(safejs.Global(), "NaN")
+	if num(nan) != 0 || num(safejsString(t, "3")) != 0 {
+		t.Error("num of NaN or a string is not 0")
+	}
+	if str(safejs.Null()) != "" || truthy(safejs.Undefined()) {
+		t.Error("str(null) or truthy(undefined) is wrong")
+	}
+	if !isObject(global(t, "Promise")) || isObject(safejs.Null()) {
+		t.Error("isObject is wrong for a function or null")
+	}
+}
+
+func safejsString(t *testing.T, s string) safejs.Value {
+	t.Helper()
+	v, err := safejs.ValueOf(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// fakePage builds a binding on a fake window whose
+// navigator.credentials.get returns a promise the test settles, and
+// which rejects with signal.reason when its signal aborts, as Chromium's
+// does.
+type fakePage struct {
+	b       *binding
+	input   safejs.Value
+	settle  chan [2]safejs.Value // resolve, reject of each get()
+	options chan safejs.Value
+}
+
+func newFakePage(t *testing.T) *fakePage {
+	t.Helper()
+	p := &fakePage{settle: make(chan [2]safejs.Value, 4), options: make(chan safejs.Value, 4)}
+	promise := global(t, "Promise")
+	credGet := jsFunc(t, func(args []safejs.Value) any {
+		opts := arg(args, 0)
+		p.options <- opts
+		var fns [2]safejs.Value
+		exec := jsFunc(t, func(a []safejs.Value) any { fns = [2]safejs.Value{arg(a, 0), arg(a, 1)}; return nil })
+		pr, err := promise.New(exec)
+		if err != nil {
+			t.Error(err)
+		}
+		signal := get(opts, "signal")
+		onAbort := jsFunc(t, func([]safejs.Value) any { invoke(fns[1], get(signal, "reason")); return nil })
+		call(signal, "addEventListener", "abort", onAbort)
+		p.settle <- fns
+		return pr
+	})
+	noop := jsFunc(t, func([]safejs.Value) any { return nil })
+	null := jsFunc(t, func([]safejs.Value) any { return safejs.Null() })
+	createElement := jsFunc(t, func([]safejs.Value) any {
+		el, _ := global(t, "EventTarget").New()
+		set(el, "setAttribute", noop)
+		_ = el.Set("style", map[string]any{})
+		return el
+	})
+	win := newTarget(t, map[string]any{
+		"navigator": map[string]any{"credentials": map[string]any{"get": credGet}},
+	})
+	for _, name := range []string{"AbortController", "DOMException", "CustomEvent", "Event", "Date", "setTimeout", "clearTimeout", "WeakMap"} {
+		set(win, name, global(t, name))
+	}
+	doc := newTarget(t, map[string]any{
+		"createElement": createElement,
+		"body":          map[string]any{"appendChild": noop},
+	})
+	p.input = newTarget(t, map[string]any{
+		"isConnected": true, "disabled": false, "readOnly": false, "value": "", "tagName": "INPUT",
+		"getAttribute": null, "form": nil,
+	})
+	setter := jsFunc(t, func(args []safejs.Value) any {
+		// setter.call(input, value): args[0] is the input, args[1] the value
+		set(arg(args, 0), "value", arg(args, 1))
+		return nil
+	})
+	ids, _ := global(t, "WeakMap").New()
+	// The binding calls setter.call(input, value): an object with a call
+	// method stands in for the native setter.
+	p.b = &binding{win: win, doc: doc, ids: ids, elems: map[int]*element{}, aborts: map[int]safejs.Value{},
+		setter: newTarget(t, map[string]any{"call": setter}), handoff: newTarget(t, nil)}
+	p.b.c = controller.New(p.b, controller.Config{})
+	return p
+}
+
+// receive calls the window.webotp.receive implementation and returns a
+// channel with "resolve <code>" or "reject <name>".
+func (p *fakePage) receive(t *testing.T, timeout any) <-chan string {
+	t.Helper()
+	out := make(chan string, 1)
+	resolve := jsFunc(t, func(args []safejs.Value) any { out <- "resolve " + str(arg(args, 0)); return nil })
+	reject := jsFunc(t, func(args []safejs.Value) any { out <- "reject " + str(get(arg(args, 0), "name")); return nil })
+	p.b.receive(safejs.Undefined(), []safejs.Value{p.input, mustValue(t, timeout), resolve.Value(), reject.Value()})
+	return out
+}
+
+func mustValue(t *testing.T, x any) safejs.Value {
+	t.Helper()
+	v, err := safejs.ValueOf(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestReceiveFillsTheInputWithTheCodeFromGet(t *testing.T) {
+	p := newFakePage(t)
+	events := record(t, p.input, "autocomplete", "code", "source")
+	got := p.receive(t, 30)
+	opts := <-p.options
+	if tr := get(get(opts, "otp"), "transport"); str(call(tr, "at", 0)) != "sms" {
+		t.Errorf("get() options otp.transport[0] = %q, want sms", str(call(tr, "at", 0)))
+	}
+	fns := <-p.settle
+	invoke(fns[0], map[string]any{"type": "otp", "id": "", "code": "424242"})
+	if r := wait(t, got, "receive() to settle"); r != "resolve 424242" {
+		t.Errorf("receive() settled with %q", r)
+	}
+	if v := str(get(p.input, "value")); v != "424242" {
+		t.Errorf("input value %q, want 424242", v)
+	}
+	if d := wait(t, events, "autocomplete"); d != "code=424242 source=webotp" {
+		t.Errorf("autocomplete detail %q", d)
+	}
+}
+
+func TestAbortRejectsReceiveAndHandlesGetsRejection(t *testing.T) {
+	p := newFakePage(t)
+	aborts := record(t, p.input, "webotp:abort", "reason")
+	got := p.receive(t, nil)
+	opts := <-p.options
+	<-p.settle
+	p.b.c.Abort(nil)
+	if r := wait(t, got, "receive() to settle"); r != "reject AbortError" {
+		t.Errorf("receive() settled with %q, want reject AbortError", r)
+	}
+	if d := wait(t, aborts, "webotp:abort"); d != "reason=api" {
+		t.Errorf("webotp:abort detail %q", d)
+	}
+	signal := get(opts, "signal")
+	if !truthy(get(signal, "aborted")) || str(get(get(signal, "reason"), "name")) != "AbortError" {
+		t.Errorf("the get() signal: aborted %v, reason %q; want aborted with an AbortError",
+			truthy(get(signal, "aborted")), str(get(get(signal, "reason"), "name")))
+	}
+	// An unhandled rejection would end the Node process before this.
+	time.Sleep(50 * time.Millisecond)
+}
+
+func TestReceiveRejectsWhatIsNotAnInput(t *testing.T) {
+	p := newFakePage(t)
+	p.input = newTarget(t, map[string]any{"tagName": "DIV"})
+	if r := wait(t, p.receive(t, 1), "receive() to settle"); r != "reject TypeError" {
+		t.Errorf("receive(<div>) settled with %q, want reject TypeError", r)
+	}
+}
