@@ -80,45 +80,61 @@ func New(t testing.TB, opts Options) *Server {
 		t.Fatal("redis-server not found: run make test (it installs it) or apt-get install redis-server")
 	}
 	dir := t.TempDir()
-	port, err := freePort()
-	if err != nil {
-		t.Fatalf("redistest: find a free port: %v", err)
-	}
 	s := &Server{
-		Addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		t:       t,
 		bin:     bin,
 		logPath: filepath.Join(dir, "redis.log"),
 	}
-	s.args = []string{
-		"--port", strconv.Itoa(port),
-		"--bind", "127.0.0.1",
-		"--dir", dir,
-		"--save", "",
-		"--logfile", s.logPath,
-		"--daemonize", "no",
-		"--protected-mode", "yes",
-	}
-	if opts.Persist {
-		s.args = append(s.args, "--appendonly", "yes", "--appendfsync", "always")
-	} else {
-		s.args = append(s.args, "--appendonly", "no")
-	}
 	if opts.TLS {
 		s.CA = writeCert(t, dir)
-		s.args[1] = "0"
-		s.args = append(s.args, "--tls-port", strconv.Itoa(port),
-			"--tls-cert-file", filepath.Join(dir, "cert.pem"),
-			"--tls-key-file", filepath.Join(dir, "key.pem"),
-			"--tls-auth-clients", "no")
 		s.tls = &tls.Config{RootCAs: s.CA, ServerName: "127.0.0.1"}
 	}
-	if opts.Cluster {
-		s.args = append(s.args, "--cluster-enabled", "yes",
-			"--cluster-config-file", filepath.Join(dir, "nodes.conf"))
+	// setPort makes the command line for port.
+	setPort := func(port int) {
+		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		s.args = []string{
+			"--port", strconv.Itoa(port),
+			"--bind", "127.0.0.1",
+			"--dir", dir,
+			"--save", "",
+			"--logfile", s.logPath,
+			"--daemonize", "no",
+			"--protected-mode", "yes",
+		}
+		if opts.Persist {
+			s.args = append(s.args, "--appendonly", "yes", "--appendfsync", "always")
+		} else {
+			s.args = append(s.args, "--appendonly", "no")
+		}
+		if opts.TLS {
+			s.args[1] = "0"
+			s.args = append(s.args, "--tls-port", strconv.Itoa(port),
+				"--tls-cert-file", filepath.Join(dir, "cert.pem"),
+				"--tls-key-file", filepath.Join(dir, "key.pem"),
+				"--tls-auth-clients", "no")
+		}
+		if opts.Cluster {
+			s.args = append(s.args, "--cluster-enabled", "yes",
+				"--cluster-config-file", filepath.Join(dir, "nodes.conf"))
+		}
 	}
 	t.Cleanup(s.Stop)
-	s.Start()
+	// Another process may take the free port before redis-server binds it:
+	// then try another.
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			t.Fatalf("redistest: find a free port: %v", err)
+		}
+		setPort(port)
+		err = s.start()
+		if err == nil {
+			break
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "already in use") {
+			t.Fatal(err)
+		}
+	}
 	if opts.Cluster {
 		if out, err := s.Command("CLUSTER", "ADDSLOTSRANGE", "0", "16383"); err != nil || out != "OK" {
 			t.Fatalf("redistest: assign slots: %q %v", out, err)
@@ -142,17 +158,23 @@ func New(t testing.TB, opts Options) *Server {
 // PING. It fails the test if the server does not come up within 10 s.
 func (s *Server) Start() {
 	s.t.Helper()
+	if err := s.start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *Server) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd != nil {
-		return
+		return nil
 	}
 	cmd := exec.Command(s.bin, s.args...)
 	var stderr bytes.Buffer
 	cmd.Stdout = &stderr
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("redistest: start redis-server: %v", err)
+		return fmt.Errorf("redistest: start redis-server: %w", err)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -163,16 +185,16 @@ func (s *Server) Start() {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if out, err := s.command("PING"); err == nil && out == "PONG" {
-			return
+			return nil
 		}
 		select {
 		case <-done:
 			s.cmd = nil
-			s.t.Fatalf("redistest: redis-server exited: %s %s", stderr.String(), s.log())
+			return fmt.Errorf("redistest: redis-server exited: %s %s", stderr.String(), s.log())
 		default:
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("redistest: redis-server on %s did not answer PING within 10 s: %s", s.Addr, s.log())
+			return fmt.Errorf("redistest: redis-server on %s did not answer PING within 10 s: %s", s.Addr, s.log())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
