@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -187,6 +188,14 @@ func testStoppedRedis(t *testing.T, opts redisstore.Options) {
 	}
 	if _, err := s.ReserveCheck(ctx, w.ID, now(), nil); err != nil {
 		t.Fatalf("ReserveCheck after Redis came back: %v", err)
+	}
+	// A burst after recovery opens no more connections than the pools
+	// hold (go-redis: 10 per CPU, plus 10 for pipelines).
+	_, _ = parallelCalls(ctx, s, w, 200)
+	maxConns := 10*runtime.GOMAXPROCS(0) + 10 + 1 // +1: the INFO below
+	n, _ := strconv.Atoi(srv.Info("connected_clients"))
+	if n > maxConns {
+		t.Errorf("%d connections to Redis after a burst of 200, want at most %d", n, maxConns)
 	}
 	if after := goroutines(before + 5); after > before+5 {
 		t.Errorf("%d goroutines after recovery, %d before", after, before)
@@ -400,5 +409,32 @@ func TestARedisOutOfMemoryAnswersStoreUnavailable(t *testing.T) {
 	}
 	if _, err := s.ReserveCheck(ctx, v.ID, now(), nil); err != nil {
 		t.Fatalf("ReserveCheck once memory is back: %v", err)
+	}
+}
+
+func TestClosingAStoreLeavesNoGoroutines(t *testing.T) {
+	addr, _ := redistest.Start(t)
+	ctx := t.Context()
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			for range 10 {
+				s, err := redisstore.Open("redis://"+addr, m.opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v := pending(t, now())
+				if err := s.Create(ctx, v, nil); err != nil {
+					t.Fatal(err)
+				}
+				_, _ = parallelCalls(ctx, s, v, 20)
+				if err := s.Close(); err != nil {
+					t.Fatalf("Close: %v", err)
+				}
+			}
+			if after := goroutines(before + 2); after > before+2 {
+				t.Fatalf("%d goroutines after opening, using and closing 10 stores, %d before", after, before)
+			}
+		})
 	}
 }
