@@ -1,14 +1,37 @@
 //go:build js && wasm
 
 // Command wasm is the webotp client compiled to WebAssembly: the thin
-// binding between the page and package controller. It is started by the
-// loader (web/src/webotp.js), which hands it the script element and its
-// callbacks through a non-enumerable window.webotp.__handoff property;
-// without that handoff it exits at once.
+// binding between the page and package controller, which holds the logic.
+//
+// The loader (web/src/webotp.js) defines window.webotp, fetches this wasm
+// and runs it. It hands over what the wasm needs through a non-enumerable
+// property, window.webotp.__handoff, which main reads and deletes:
+//
+//	script   the loader's <script> element (data-* defaults), or null
+//	src      the loader's absolute URL (relative data-dev-outbox URLs resolve against it)
+//	define() registers the customized built-in <input is="one-time-code">
+//	         (class syntax in the loader: no eval); false where unsupported
+//	ready(impl) called once the binding runs, with impl = {version,
+//	         receive(input, timeoutSeconds, resolve, reject), abort(input),
+//	         parse(message)}: the loader's window.webotp methods call these
+//	         and window.webotp.ready resolves
+//	fail(name, message) called instead when the binding cannot start:
+//	         window.webotp.ready rejects and webotp:error fires on the document
+//
+// Without the handoff (not started by the loader) main returns at once.
 //
 // Only the files of this package touch JavaScript, always through
 // github.com/hack-pad/safejs (every call returns an error), and every one
 // of them carries the js && wasm build constraint (a native test checks).
-// Every Go function JavaScript can call recovers from a panic and
-// reports it as a webotp:error event (name "UnknownError").
+// Every Go function JavaScript can call recovers from a panic and reports
+// it as a webotp:error event (name "UnknownError") on the pending input or
+// the document. DOM identifiers the page and tests may rely on: the live
+// region #webotp-live (role=status, aria-live=polite) and the dev consent
+// bar #webotp-consent with buttons [data-action=allow] and
+// [data-action=deny].
+//
+// Size: the helpers in js.go funnel every safejs call through a few
+// out-of-line functions, and the code avoids errors.As, strconv.ParseFloat,
+// strings.ToLower and time.Time in types reachable from interfaces, each of
+// which links tens of KB into the wasm (build/client.sh reports the sizes).
 package main
