@@ -1,7 +1,8 @@
 // Package redisstore is a verifier.Store on Redis, so that any number of
 // verifier instances share every verification and every limit exactly. It
-// runs on Redis 6 and later, on Valkey, and on Redis Cluster; it uses only
-// standard commands and EVAL/EVALSHA scripts (no Redis 7 functions).
+// is written for Redis 6 and later, Valkey and Redis Cluster: it uses only
+// standard commands and EVAL/EVALSHA scripts (no Redis 7 functions). The
+// tests run on Redis 7.0, standalone and as a one-node cluster.
 //
 // # Atomicity
 //
