@@ -360,6 +360,90 @@ func TestTwoServeProcessesShareOneRedis(t *testing.T) {
 		}
 	})
 
+	t.Run("under load, a Redis restart costs only 503s while it is down", func(t *testing.T) {
+		c.t = t
+		var ids []string
+		for i := range 10 {
+			id, _ := c.startVerification([]*instance{a, b}[i%2], fmt.Sprintf("+1415555012%d", i))
+			ids = append(ids, id)
+		}
+		var (
+			mu     sync.Mutex
+			phase  = "before"
+			counts = map[string]map[int]int{}
+			stop   = make(chan struct{})
+			wg     sync.WaitGroup
+		)
+		for g := range 16 {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					in := []*instance{a, b}[(g+i)%2]
+					id := ids[(g+i)%len(ids)]
+					var w answer
+					if i%2 == 0 {
+						w = c.do("GET", in, "/v1/verifications/"+id, "")
+					} else {
+						w = c.check(in, id, "000000")
+					}
+					mu.Lock()
+					if counts[phase] == nil {
+						counts[phase] = map[int]int{}
+					}
+					counts[phase][w.status]++
+					mu.Unlock()
+				}
+			})
+		}
+		setPhase := func(p string) {
+			mu.Lock()
+			phase = p
+			mu.Unlock()
+		}
+		time.Sleep(500 * time.Millisecond)
+		setPhase("down")
+		c.redis.Stop()
+		time.Sleep(time.Second)
+		setPhase("restarting")
+		c.redis.Start()
+		for _, in := range []*instance{a, b} {
+			deadline := time.Now().Add(10 * time.Second)
+			for c.do("GET", in, "/readyz", "").status != http.StatusOK {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s not ready 10 s after Redis came back", in.addr)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		time.Sleep(200 * time.Millisecond) // let requests in flight during recovery finish
+		setPhase("after")
+		time.Sleep(time.Second)
+		close(stop)
+		wg.Wait()
+		t.Logf("statuses by phase: %v", counts)
+		for p, byStatus := range counts {
+			for status, n := range byStatus {
+				ok := status == http.StatusOK || status == http.StatusConflict
+				if p != "before" && p != "after" {
+					ok = ok || status == http.StatusServiceUnavailable
+				}
+				if !ok {
+					t.Errorf("%d answers with status %d %s", n, status, p)
+				}
+			}
+		}
+		if counts["down"][http.StatusServiceUnavailable] == 0 {
+			t.Errorf("no 503 while Redis was down: %v", counts["down"])
+		}
+		if counts["after"][http.StatusOK] == 0 {
+			t.Errorf("no 200 after Redis came back: %v", counts["after"])
+		}
+	})
+
 	t.Run("a verifier restart loses no pending verification", func(t *testing.T) {
 		c.t = t
 		id, code := c.startVerification(a, "+14155550115")
