@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/webotp/webotp/verifier"
 	"github.com/webotp/webotp/verifier/httpapi"
 	"github.com/webotp/webotp/verifier/memstore"
@@ -113,7 +114,7 @@ func serveErr(ctx context.Context, c *serveConfig, stdout, stderr io.Writer, rea
 		return err
 	}
 
-	store, storeKind, err := openStore(c.Store)
+	store, storeKind, err := openStore(c.Store, log)
 	if err != nil {
 		return err
 	}
@@ -224,12 +225,15 @@ func masterKeys(c *serveConfig) ([]verifier.MasterKey, error) {
 
 // openStore opens --store and names its kind for the logs (a Redis URL
 // may hold a password: it is never logged).
-func openStore(spec string) (verifier.Store, string, error) {
+func openStore(spec string, log *slog.Logger) (verifier.Store, string, error) {
 	switch {
 	case spec == "memory" || spec == "":
 		return memstore.New(memstore.Options{}), "memory", nil
 	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"),
 		strings.HasPrefix(spec, "redis+cluster://"), strings.HasPrefix(spec, "rediss+cluster://"):
+		// go-redis logs failed dials on its own; route them through slog
+		// (debug level) instead of raw lines on stderr while Redis is down.
+		redis.SetLogger(redisstore.Logger{Logger: log})
 		s, err := redisstore.Open(spec, redisstore.Options{})
 		if err != nil {
 			return nil, "", usageError{fmt.Errorf("--store: %w", err)}
