@@ -49,8 +49,8 @@ func TestMain(m *testing.M) {
 
 var testSecret = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 
-func TestEveryFlagIsDocumentedInCONFIG(t *testing.T) {
-	doc, err := os.ReadFile("CONFIG.md")
+func TestEveryFlagIsDocumentedInREADME(t *testing.T) {
+	doc, err := os.ReadFile("../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,13 +60,13 @@ func TestEveryFlagIsDocumentedInCONFIG(t *testing.T) {
 		n++
 		row := fmt.Sprintf("| `--%s` | `%s` |", f.Name, envName(f.Name))
 		if !strings.Contains(string(doc), row) {
-			t.Errorf("CONFIG.md lacks the row %q", row)
+			t.Errorf("README.md lacks the row %q", row)
 		}
 	})
 	rows := regexp.MustCompile("(?m)^\\| `--([a-z-]+)`").FindAllStringSubmatch(string(doc), -1)
 	for _, r := range rows {
 		if fs.Lookup(r[1]) == nil {
-			t.Errorf("CONFIG.md documents --%s, which does not exist", r[1])
+			t.Errorf("README.md documents --%s, which does not exist", r[1])
 		}
 	}
 	if n != len(rows) {
