@@ -171,9 +171,10 @@ func (b *binding) each(sel string, f func(v safejs.Value)) {
 }
 
 // enhance gives <input is="one-time-code"> autocomplete="one-time-code"
-// when it has none, so browsers' own autofill (Safari) sees it too.
+// when it has none, so browsers' own autofill (Safari) sees it too. An
+// input with data-webotp="off" is left exactly as it is.
 func (b *binding) enhance() {
-	b.each(`input[is="one-time-code"]:not([autocomplete])`, func(v safejs.Value) {
+	b.each(`input[is="one-time-code"]:not([autocomplete]):not([data-webotp="off" i])`, func(v safejs.Value) {
 		call(v, "setAttribute", "autocomplete", "one-time-code")
 	})
 }

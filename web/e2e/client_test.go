@@ -328,14 +328,19 @@ func TestInputWithWebotpOffIsLeftAlone(t *testing.T) {
 	tb := openTab(t, tabOptions{})
 	tb.navigate(testPage{body: `<form id="f">
   <label for="off">Not this one</label><input id="off" autocomplete="one-time-code" data-webotp="off">
+  <label for="off2">Nor this one</label><input id="off2" is="one-time-code" data-webotp="off">
   <label for="otp">Code</label><input id="otp" autocomplete="one-time-code">
 </form>`}.url(t))
+	tb.waitReady()
 	tb.waitPending()
+	if got := eval[string](tb, `document.getElementById('off2').outerHTML`); got != `<input id="off2" is="one-time-code" data-webotp="off">` {
+		t.Errorf(`the is="one-time-code" data-webotp="off" input was modified: %s`, got)
+	}
 	tb.exec(`document.getElementById('off').focus()`)
 	code := deliver(t, tb)
 	tb.waitValue("otp", code)
-	if v := eval[string](tb, `document.getElementById('off').value`); v != "" {
-		t.Errorf(`the data-webotp="off" input was filled with %q`, v)
+	if v := eval[string](tb, `document.getElementById('off').value + document.getElementById('off2').value`); v != "" {
+		t.Errorf(`a data-webotp="off" input was filled with %q`, v)
 	}
 	if evs := tb.events(); len(eventsOf(evs, "autocomplete", "off")) > 0 {
 		t.Error(`an autocomplete event fired on the data-webotp="off" input`)
