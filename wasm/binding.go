@@ -91,8 +91,13 @@ func newBinding(win, handoff safejs.Value) (*binding, error) {
 	if b.setter.Type() != safejs.TypeFunction {
 		return nil, errors.New("HTMLInputElement.prototype.value has no setter")
 	}
+	loaded := int64(num(get(handoff, "t0")))
+	if loaded <= 0 {
+		loaded = b.Now()
+	}
 	b.c = controller.New(b, controller.Config{
 		Script: scriptAttrs{get(handoff, "script")},
+		Loaded: loaded,
 		Parse: func(msg string) (string, string, string, bool) {
 			o, err := otpmsg.Parse(msg, otpmsg.Chromium)
 			return o.Host, o.Code, o.EmbeddedHost, err == nil

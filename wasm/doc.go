@@ -9,6 +9,8 @@
 //
 //	script   the loader's <script> element (data-* defaults), or null
 //	src      the loader's absolute URL (relative data-dev-outbox URLs resolve against it)
+//	t0       Date.now() when the loader first ran: dev emulation offers only
+//	         outbox messages sent after it (less a 2 s clock-skew allowance)
 //	define() registers the customized built-in <input is="one-time-code">
 //	         (class syntax in the loader: no eval); false where unsupported
 //	ready(impl) called once the binding runs, with impl = {version,

@@ -9,10 +9,11 @@ const Announcement = "Verification code filled in"
 // request is pending.
 const PollInterval = time.Second
 
-// DevGrace lets dev emulation accept a message sent shortly before the
-// request started: a page typically sends the SMS and then shows the
-// code input, which starts the request a moment later.
-const DevGrace = 30 * time.Second
+// DevSkew is how much earlier than the page's load a dev outbox message
+// may be stamped and still be offered: the verifier's clock and the
+// page's may differ a little. Older messages belong to another page
+// load (another tab, an earlier test) and are never offered.
+const DevSkew = 2 * time.Second
 
 // Element is one input as the binding sees it. Implementations must be
 // comparable and stable (the binding hands out one pointer per DOM
@@ -95,6 +96,10 @@ type Config struct {
 	Script Attrs
 	// Parse reads pasted and dev-outbox messages.
 	Parse ParseFunc
+	// Loaded is when the page loaded (the loader first ran), in Unix
+	// milliseconds: dev emulation offers only messages sent after it
+	// (less DevSkew).
+	Loaded int64
 }
 
 // PasteResult tells the binding what to do with a paste event.
@@ -307,9 +312,9 @@ func (c *Controller) Rejected(id int, name, message string) {
 }
 
 // Outbox delivers one read of the dev outbox (newest message first) or
-// the error reading it. A message for this host, sent after the request
-// started (less DevGrace) and not offered before, is shown in the
-// consent bar; otherwise polling goes on.
+// the error reading it. A message for this host, sent after the page
+// loaded (less DevSkew) and not offered before, is shown in the consent
+// bar; otherwise polling goes on.
 func (c *Controller) Outbox(id int, msgs []OutboxMessage, err error) {
 	r := c.current(id)
 	if r == nil || r.consent {
@@ -320,7 +325,7 @@ func (c *Controller) Outbox(id int, msgs []OutboxMessage, err error) {
 		c.dom.Dispatch(r.el, "webotp:error", Detail{"name": "NetworkError", "message": "webotp: dev outbox: " + err.Error()})
 	}
 	host := lowerASCII(c.dom.Hostname())
-	since := r.start - DevGrace.Milliseconds()
+	since := c.cfg.Loaded - DevSkew.Milliseconds()
 	for _, m := range msgs {
 		k := offer{m.Body, m.SentAt}
 		if k.at < since || c.offered[k] {

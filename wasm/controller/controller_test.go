@@ -408,20 +408,35 @@ func TestDevEmulation(t *testing.T) {
 				"event otp webotp:error message=The user denied the one-time code. name=NotAllowedError"},
 		},
 		{
-			name: "messages for other hosts or too old are skipped and polling goes on every second",
+			name: "messages for other hosts or sent before the page loaded are skipped and polling goes on every second",
 			host: "127.0.0.1",
 			run: func(p *page, c *controller.Controller) {
 				c.Outbox(1, []controller.OutboxMessage{
 					msg("@localhost #1", time.Second),
-					msg("@127.0.0.1 #2", -time.Minute),
+					msg("@127.0.0.1 #2", -3*time.Second),
 					msg("no code here", time.Second),
 				}, nil)
 				p.advance(999 * time.Millisecond)
 				p.logf("999ms")
 				p.advance(time.Millisecond)
-				c.Outbox(1, []controller.OutboxMessage{msg("@127.0.0.1 #3", -10*time.Second)}, nil)
+				c.Outbox(1, []controller.OutboxMessage{msg("@127.0.0.1 #3", -controller.DevSkew)}, nil)
 			},
 			want: []string{"fetch 1 " + outbox, "999ms", "fetch 1 " + outbox, "consent 1 3 127.0.0.1"},
+		},
+		{
+			name: "a message sent before the page loaded is never offered, even to a request started much later",
+			host: "localhost",
+			run: func(p *page, c *controller.Controller) {
+				old := msg("@localhost #7", -controller.DevSkew-time.Millisecond)
+				c.Abort(nil)
+				p.advance(time.Minute)
+				c.Receive(p.inputs[0], 0, &waiter{})
+				c.Outbox(2, []controller.OutboxMessage{old}, nil)
+				p.advance(time.Second)
+				c.Outbox(2, []controller.OutboxMessage{msg("@localhost #8", 30*time.Second), old}, nil)
+			},
+			want: []string{"fetch 1 " + outbox, "cancel 1 api", "event otp webotp:abort reason=api",
+				"fetch 2 " + outbox, "fetch 2 " + outbox, "consent 2 8 localhost"},
 		},
 		{
 			name: "a failing outbox read is reported once and polling goes on",

@@ -44,8 +44,9 @@
 //   - Dev emulation. Only on localhost, 127.0.0.1 or [::1] with a
 //     data-dev-outbox URL: no get(); the outbox is read every second
 //     while the request is pending, and the newest message for this host
-//     sent no earlier than DevGrace before the request started, not
-//     offered before, is shown in a consent bar. Allow fills (source
+//     sent after the page loaded (less DevSkew, for clock skew), not
+//     offered before, is shown in a consent bar: a message sent before
+//     this page load is another tab's or an earlier visit's. Allow fills (source
 //     "dev"); Deny ends the request with webotp:error NotAllowedError,
 //     as a declined browser prompt would. A failing outbox read is
 //     reported once per request as webotp:error NetworkError and polling

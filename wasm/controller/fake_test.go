@@ -189,5 +189,5 @@ func chromiumParse(msg string) (host, code, embedded string, ok bool) {
 }
 
 func newController(p *page, script attrs) *controller.Controller {
-	return controller.New(p, controller.Config{Script: script, Parse: chromiumParse})
+	return controller.New(p, controller.Config{Script: script, Parse: chromiumParse, Loaded: p.Now()})
 }

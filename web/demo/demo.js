@@ -172,8 +172,8 @@
     state.verification = res.body;
     state.fillSource = '';
     // The code input appears now, and webotp.js starts listening: an SMS
-    // takes seconds to reach a phone, and the dev emulation accepts one
-    // sent just before.
+    // takes seconds to reach a phone, and the dev emulation accepts any
+    // sent since this page loaded.
     mountCodeForm();
     ui.sentTo.textContent = res.body.phone;
     setStep('code');

@@ -57,18 +57,49 @@ func TestDemoVerifiesAPhoneNumber(t *testing.T) {
 
 func TestDevEmulationFillsAfterConsent(t *testing.T) {
 	// As a page does: send the SMS, then show the input (the client accepts
-	// messages sent shortly before its request started).
-	_, code := need(t).sendSMS(t, need(t).pages)
+	// messages sent since the page loaded, before its request started).
 	tb := openTab(t, tabOptions{noFake: true})
 	tb.navigate(testPage{
 		scriptAttrs: `data-dev-outbox="/dev/outbox"`,
-		body:        codeForm(`autocomplete="one-time-code"`),
+		body:        `<main id="slot"></main>`,
 	}.url(t))
+	tb.waitScriptRan()
+	_, code := need(t).sendSMS(t, need(t).pages)
+	tb.exec(`document.getElementById('slot').innerHTML = ` + quote(codeForm(`autocomplete="one-time-code"`)))
 	tb.waitFor(findAllow+` !== null`, "the dev consent bar")
 	tb.click(findAllow, "Allow on the dev consent bar")
 	tb.waitValue("otp", code)
 	checkFilled(t, tb, "otp", code, "dev")
 	tb.waitFor(findAllow+` === null`, "the consent bar to go away")
+}
+
+// A message in the outbox from before the page loaded is another tab's or an
+// earlier visit's: dev emulation must not offer it, however recent.
+func TestDevEmulationIgnoresMessagesSentBeforeThePageLoaded(t *testing.T) {
+	h := need(t)
+	_, stale := h.sendSMS(t, h.pages)
+	time.Sleep(2500 * time.Millisecond) // past the client's 2 s clock-skew allowance
+	tb := openTab(t, tabOptions{noFake: true})
+	tb.navigate(testPage{
+		scriptAttrs: `data-dev-outbox="/dev/outbox"`,
+		body:        codeForm(`autocomplete="one-time-code"`),
+	}.url(t))
+	tb.waitReady()
+	// Three reads of the outbox (one a second): each saw the stale message.
+	tb.waitForWithin(`performance.getEntriesByType('resource').filter((e) => e.name.includes('/dev/outbox')).length >= 3`,
+		"the client to read the dev outbox three times", 10*time.Second)
+	if eval[bool](tb, findAllow+` !== null`) {
+		t.Fatalf("the consent bar offers a message sent before the page loaded (code %s): %s", stale,
+			eval[string](tb, `document.getElementById('webotp-consent').textContent`))
+	}
+	// A message sent now is offered.
+	_, code := h.sendSMS(t, h.pages)
+	tb.waitFor(findAllow+` !== null`, "the dev consent bar for the new message")
+	if got := eval[string](tb, `document.getElementById('webotp-consent').textContent`); !strings.Contains(got, code) || strings.Contains(got, stale) {
+		t.Errorf("the consent bar says %q, want the new code %s (not the stale %s)", got, code, stale)
+	}
+	tb.click(findAllow, "Allow on the dev consent bar")
+	tb.waitValue("otp", code)
 }
 
 func TestDemoLooksRightOnPhoneAndDesktop(t *testing.T) {

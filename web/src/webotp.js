@@ -8,7 +8,7 @@
 // marker is and the version where __WEBOTP_VERSION__ is.
 (function () {
 	'use strict';
-	var win = window, doc = document;
+	var win = window, doc = document, t0 = Date.now();
 	// document.currentScript is only set while this runs for the first time.
 	var script = doc.currentScript || doc.querySelector('script[src*="webotp.js"]');
 	if (win.webotp) {
@@ -101,6 +101,7 @@
 		Object.defineProperty(api, '__handoff', {configurable: true, value: {
 			script: script,
 			src: src,
+			t0: t0, // dev emulation offers only messages sent after this
 			define: define,
 			ready: function (i) {
 				impl = i;
