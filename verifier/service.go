@@ -199,17 +199,12 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 	return v, nil
 }
 
-// Get returns a verification of app.
+// Get returns a verification of app: another app's verification is not
+// found.
 func (s *Service) Get(ctx context.Context, app *App, id string) (*Verification, error) {
-	return s.load(ctx, "get", app, id)
-}
-
-// load returns the verification id if it belongs to app: another app's
-// verification is not found.
-func (s *Service) load(ctx context.Context, op string, app *App, id string) (*Verification, error) {
 	v, err := s.cfg.Store.Get(ctx, id)
 	if err != nil {
-		return nil, s.storeError(op, id, err)
+		return nil, s.storeError("get", id, err)
 	}
 	if v.AppID != app.ID {
 		return nil, ErrNotFound
@@ -219,11 +214,10 @@ func (s *Service) load(ctx context.Context, op string, app *App, id string) (*Ve
 
 // Resend sends a new code; the previous one no longer checks.
 func (s *Service) Resend(ctx context.Context, app *App, id string) (*Verification, error) {
-	if _, err := s.load(ctx, "resend", app, id); err != nil {
-		return nil, err
-	}
 	lim := app.Limits.Normalize()
-	v, err := s.cfg.Store.Resend(ctx, id, s.now(), []Limit{appSends(app, lim)})
+	// One store call: the store answers not found for another app's
+	// verification, counting nothing.
+	v, err := s.cfg.Store.Resend(ctx, app.ID, id, s.now(), []Limit{appSends(app, lim)})
 	if err != nil {
 		return nil, s.storeError("resend", id, err)
 	}
@@ -255,11 +249,7 @@ func (s *Service) Check(ctx context.Context, app *App, id, input string) (*Check
 	if cerr != nil {
 		return nil, cerr
 	}
-	v, err := s.load(ctx, "check", app, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.check(ctx, app, v, c)
+	return s.check(ctx, app, id, c)
 }
 
 // CheckPhone checks code against the newest verification of phone in app:
@@ -290,32 +280,38 @@ func (s *Service) CheckPhone(ctx context.Context, app *App, phone, input string)
 	if newest == nil || newest.AppID != app.ID || newest.Phone != e164 {
 		return nil, ErrNotFound
 	}
-	return s.check(ctx, app, newest, c)
+	if s.key(newest.KeyID) == nil {
+		return nil, s.removedKey(newest)
+	}
+	return s.check(ctx, app, newest.ID, c)
 }
 
-// check reserves an attempt, then compares: every guess is counted before
-// any comparison, so parallel guesses count exactly.
-func (s *Service) check(ctx context.Context, app *App, v *Verification, c string) (*CheckResult, error) {
-	key := s.key(v.KeyID)
-	if key == nil {
-		// Its master key was removed: nothing can check it any more.
-		s.cfg.Logger.Warn("verification derived with a removed master key", "op", "check", "id", v.ID, "key_id", v.KeyID)
-		return nil, NotPending(StatusExpired)
-	}
+// check reserves an attempt on verification id of app, then compares:
+// every guess is counted before any comparison, so parallel guesses count
+// exactly. The reservation is the one store call of a wrong guess: the
+// store refuses another app's verification (not found, nothing counted)
+// and counts the per-phone failure budget under the phone key it reads.
+func (s *Service) check(ctx context.Context, app *App, id, c string) (*CheckResult, error) {
 	lim := app.Limits.Normalize()
-	failures := []Limit{{Key: "fail:phone:" + v.PhoneKey, Max: lim.PhoneFailures, Window: lim.PhoneFailureWindow}}
+	failures := []Limit{{Key: failPhoneKey, PerPhone: true, Max: lim.PhoneFailures, Window: lim.PhoneFailureWindow}}
 	now := s.now()
-	r, err := s.cfg.Store.ReserveCheck(ctx, v.ID, now, failures)
+	r, err := s.cfg.Store.ReserveCheck(ctx, app.ID, id, now, failures)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Code == CodeRateLimited {
 			return nil, &Error{Code: CodeRateLimited, Message: "Too many wrong codes for this phone number; try again later.", RetryAfter: e.RetryAfter, Err: e}
 		}
-		return nil, s.storeError("check", v.ID, err)
+		return nil, s.storeError("check", id, err)
+	}
+	key := s.key(r.KeyID)
+	if key == nil {
+		// Known only after the reservation, which counted this check as a
+		// wrong guess would: no code can be right.
+		return nil, s.removedKey(r)
 	}
 	want, err := key.codes.Derive(codeInput(r), uint64(r.Sends), lim.CodeLength)
 	if err != nil {
-		return nil, s.internal("check", v.ID, err)
+		return nil, s.internal("check", id, err)
 	}
 	if !code.Equal(c, want) {
 		return &CheckResult{Valid: false, Verification: r}, nil
@@ -327,17 +323,25 @@ func (s *Service) check(ctx context.Context, app *App, v *Verification, c string
 			// A resend replaced the code between reservation and approval.
 			return &CheckResult{Valid: false, Verification: r}, nil
 		}
-		return nil, s.storeError("check", v.ID, err)
+		return nil, s.storeError("check", id, err)
 	}
 	return &CheckResult{Valid: true, Verification: a}, nil
 }
 
+// failPhoneKey names the per-phone failure budget; as a PerPhone limit the
+// store completes it with the phone key.
+const failPhoneKey = "fail:phone:"
+
+// removedKey answers a check of v, whose master key was removed: nothing
+// can check it any more.
+func (s *Service) removedKey(v *Verification) error {
+	s.cfg.Logger.Warn("verification derived with a removed master key", "op", "check", "id", v.ID, "key_id", v.KeyID)
+	return NotPending(StatusExpired)
+}
+
 // Cancel cancels a pending verification.
 func (s *Service) Cancel(ctx context.Context, app *App, id string) (*Verification, error) {
-	if _, err := s.load(ctx, "cancel", app, id); err != nil {
-		return nil, err
-	}
-	v, err := s.cfg.Store.Cancel(ctx, id, s.now())
+	v, err := s.cfg.Store.Cancel(ctx, app.ID, id, s.now())
 	if err != nil {
 		return nil, s.storeError("cancel", id, err)
 	}

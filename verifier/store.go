@@ -14,6 +14,12 @@ type Limit struct {
 	// Max events are allowed per Window.
 	Max    int
 	Window time.Duration
+	// PerPhone completes the counter's name with the phone key of the
+	// verification the operation touches: the counter is Key+PhoneKey (as
+	// if Key had been that string), so that a caller may count against a
+	// phone's budget knowing only a verification's id. Create uses
+	// v.PhoneKey; the methods that take an id use the stored record's.
+	PerPhone bool
 }
 
 // Store keeps verifications and limit counters. Every method that reads
@@ -49,6 +55,12 @@ type Limit struct {
 // A refund takes one event back from a counter whose window is still open
 // and never goes below zero.
 //
+// Apps. The methods that change a verification by id (Resend,
+// ReserveCheck, Cancel) take the caller's app id too: a verification of
+// another app answers ErrNotFound, exactly as an unknown id, and nothing is
+// changed or counted. Service thus makes one store call per request, with
+// no Get first.
+//
 // Contexts. A method called with a done context returns an error that
 // wraps ctx.Err() (errors.Is(err, context.Canceled) holds) and changes
 // nothing.
@@ -67,21 +79,25 @@ type Store interface {
 	// key, or ErrNotFound.
 	Newest(ctx context.Context, appID, phoneKey string) (*Verification, error)
 
-	// Resend counts a new send: it requires v to be pending at now, Sends
+	// Resend counts a new send: it requires v to belong to appID and be
+	// pending at now, Sends
 	// below MaxSends, now not before ResendAfter, and room in each limit.
 	// It then increments Sends and each limit, sets ExpiresAt to
 	// now+Lifetime, ResendAfter to NextResendAfter(now, Sends) and clears
-	// DeliveryError. Errors: ErrNotFound, NotPending(status), RateLimited
-	// (cooldown running: until ResendAfter; MaxSends reached: until
-	// ExpiresAt; a limit full: until its window ends).
-	Resend(ctx context.Context, id string, now time.Time, limits []Limit) (*Verification, error)
+	// DeliveryError. Errors: ErrNotFound (also for another app's
+	// verification), NotPending(status), RateLimited (cooldown running:
+	// until ResendAfter; MaxSends reached: until ExpiresAt; a limit full:
+	// until its window ends).
+	Resend(ctx context.Context, appID, id string, now time.Time, limits []Limit) (*Verification, error)
 
 	// ReserveCheck counts one attempt before the code is compared: it
-	// requires v to be pending at now and room in each limit (the
-	// per-phone failure budget), then increments Attempts and each limit,
-	// and returns v as it is after that. Errors: ErrNotFound,
-	// NotPending(status), RateLimited (a limit is full: nothing counted).
-	ReserveCheck(ctx context.Context, id string, now time.Time, limits []Limit) (*Verification, error)
+	// requires v to belong to appID, be pending at now and have room in
+	// each limit (the per-phone failure budget, a PerPhone limit), then
+	// increments Attempts and each limit, and returns v as it is after
+	// that. Errors: ErrNotFound (also for another app's verification:
+	// nothing counted), NotPending(status), RateLimited (a limit is full:
+	// nothing counted).
+	ReserveCheck(ctx context.Context, appID, id string, now time.Time, limits []Limit) (*Verification, error)
 
 	// Approve marks v approved if it is still pending (ignoring attempts:
 	// the approving check was reserved) and unexpired at now and its Sends
@@ -90,9 +106,10 @@ type Store interface {
 	// NotPending(status) when it was not pending or sends moved on.
 	Approve(ctx context.Context, id string, sends int, now time.Time, refund []Limit) (*Verification, error)
 
-	// Cancel marks a pending verification canceled. Errors: ErrNotFound,
+	// Cancel marks a pending verification of appID canceled. Errors:
+	// ErrNotFound (also for another app's verification: nothing changed),
 	// NotPending(status).
-	Cancel(ctx context.Context, id string, now time.Time) (*Verification, error)
+	Cancel(ctx context.Context, appID, id string, now time.Time) (*Verification, error)
 
 	// SetDeliveryError records why send number sends failed ("" for
 	// success). It changes nothing if Sends has moved on. Errors:

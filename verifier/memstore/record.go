@@ -224,6 +224,17 @@ func (r *record) phoneKeyString(ext *recordExt) string {
 	return formatID(r.phoneKey)
 }
 
+// appendPhoneKey appends r's phone key to b, as phoneKeyString returns it.
+func (r *record) appendPhoneKey(b []byte, ext *recordExt) []byte {
+	if r.flags&longPhoneKey != 0 {
+		if ext == nil {
+			return b
+		}
+		return append(b, ext.phoneKey...)
+	}
+	return ids.AppendEncode(b, r.phoneKey[:])
+}
+
 // samePhoneKey reports whether r's phone key is phoneKey.
 func (r *record) samePhoneKey(phoneKey string, ext *recordExt) bool {
 	if r.flags&longPhoneKey != 0 {

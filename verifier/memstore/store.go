@@ -206,7 +206,29 @@ func (s *Store) newestHash(app, phoneKey string) uint64 {
 	return h.Sum64()
 }
 
-func (s *Store) counterKey(key string) uint64 { return maphash.String(s.seeds[0], key) }
+// counterKey hashes the name of lim's counter: lim.Key, followed by
+// phoneKey when lim is PerPhone. The hash is that of the concatenation, so
+// a PerPhone limit shares its counter with a plain limit named Key+phoneKey.
+func (s *Store) counterKey(lim verifier.Limit, phoneKey []byte) uint64 {
+	if !lim.PerPhone {
+		return maphash.String(s.seeds[0], lim.Key)
+	}
+	var h maphash.Hash
+	h.SetSeed(s.seeds[0])
+	h.WriteString(lim.Key)
+	h.Write(phoneKey)
+	return h.Sum64()
+}
+
+// perPhone reports whether a limit needs the verification's phone key.
+func perPhone(limits []verifier.Limit) bool {
+	for _, l := range limits {
+		if l.PerPhone {
+			return true
+		}
+	}
+	return false
+}
 
 func (s *Store) counterShard(k uint64) int { return int(k & s.mask) }
 
@@ -218,12 +240,13 @@ type locked struct {
 }
 
 // lock locks the shards of idx plus those of the limits' counters and
-// returns the limits' counter keys in keys.
-func (s *Store) lock(l *locked, limits []verifier.Limit, keys []uint64, idx ...int) {
+// returns the limits' counter keys in keys; phoneKey completes the names
+// of PerPhone limits.
+func (s *Store) lock(l *locked, limits []verifier.Limit, keys []uint64, phoneKey []byte, idx ...int) {
 	l.s = s
 	l.idx = append(l.buf[:0], idx...)
 	for i, lim := range limits {
-		keys[i] = s.counterKey(lim.Key)
+		keys[i] = s.counterKey(lim, phoneKey)
 		l.idx = append(l.idx, s.counterShard(keys[i]))
 	}
 	slices.Sort(l.idx)
@@ -317,7 +340,11 @@ func (s *Store) Create(ctx context.Context, v *verifier.Verification, limits []v
 	nh := s.newestHash(v.AppID, v.PhoneKey)
 	ri, ni := s.idShard(id), int(nh&s.mask)
 	var l locked
-	s.lock(&l, limits, keys, ri, ni)
+	var phoneKey []byte
+	if perPhone(limits) {
+		phoneKey = []byte(v.PhoneKey)
+	}
+	s.lock(&l, limits, keys, phoneKey, ri, ni)
 	defer l.unlock()
 	rs := &s.shards[ri]
 	if _, exists := rs.recs[id]; exists {
@@ -394,8 +421,15 @@ func (s *Store) Newest(ctx context.Context, appID, phoneKey string) (*verifier.V
 }
 
 // update runs f on the record of id with its shard and the limits'
-// counters locked, and returns the record as f left it.
-func (s *Store) update(ctx context.Context, id string, limits []verifier.Limit, f func(r *record, keys []uint64) error) (*verifier.Verification, error) {
+// counters locked, and returns the record as f left it. A record of
+// another app than *appID is not found, and f does not run; a nil appID
+// accepts any app (Approve, which follows a reservation that checked it).
+//
+// The counters of PerPhone limits are named after the record's phone key:
+// it is read under the record's lock first, then every shard is locked in
+// order. Should the record have been swept (and its id created again) in
+// between, the record is not found: a pointer that changed fails closed.
+func (s *Store) update(ctx context.Context, appID *string, id string, limits []verifier.Limit, f func(r *record, keys []uint64) error) (*verifier.Verification, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
@@ -406,12 +440,29 @@ func (s *Store) update(ctx context.Context, id string, limits []verifier.Limit, 
 	var kb [4]uint64
 	keys := counterKeys(limits, &kb)
 	ri := s.idShard(k)
-	var l locked
-	s.lock(&l, limits, keys, ri)
-	defer l.unlock()
 	sh := &s.shards[ri]
+	var (
+		l    locked
+		seen *record
+	)
+	if perPhone(limits) {
+		var pk [64]byte
+		sh.mu.Lock()
+		r, ok := sh.recs[k]
+		if !ok || !sh.owns(r, appID) {
+			sh.mu.Unlock()
+			return nil, verifier.ErrNotFound
+		}
+		phoneKey := r.appendPhoneKey(pk[:0], sh.extOf(k, r))
+		sh.mu.Unlock()
+		seen = r
+		s.lock(&l, limits, keys, phoneKey, ri)
+	} else {
+		s.lock(&l, limits, keys, nil, ri)
+	}
+	defer l.unlock()
 	r, ok := sh.recs[k]
-	if !ok {
+	if !ok || seen != nil && r != seen || !sh.owns(r, appID) {
 		return nil, verifier.ErrNotFound
 	}
 	if err := f(r, keys); err != nil {
@@ -420,11 +471,17 @@ func (s *Store) update(ctx context.Context, id string, limits []verifier.Limit, 
 	return r.decode(id, sh.extOf(k, r), &sh.names), nil
 }
 
+// owns reports whether r is a verification of *appID (of any app when
+// appID is nil). The caller holds sh's lock.
+func (sh *shard) owns(r *record, appID *string) bool {
+	return appID == nil || sh.names.profile(r.profile).app == *appID
+}
+
 // Resend implements verifier.Store.
-func (s *Store) Resend(ctx context.Context, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
+func (s *Store) Resend(ctx context.Context, appID, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
 	t := unixMilli(now)
 	k, _ := parseID(id)
-	return s.update(ctx, id, limits, func(r *record, keys []uint64) error {
+	return s.update(ctx, &appID, id, limits, func(r *record, keys []uint64) error {
 		if st := r.status(t); st != verifier.StatusPending {
 			return verifier.NotPending(st)
 		}
@@ -447,9 +504,9 @@ func (s *Store) Resend(ctx context.Context, id string, now time.Time, limits []v
 }
 
 // ReserveCheck implements verifier.Store.
-func (s *Store) ReserveCheck(ctx context.Context, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
+func (s *Store) ReserveCheck(ctx context.Context, appID, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
 	t := unixMilli(now)
-	return s.update(ctx, id, limits, func(r *record, keys []uint64) error {
+	return s.update(ctx, &appID, id, limits, func(r *record, keys []uint64) error {
 		if st := r.status(t); st != verifier.StatusPending {
 			return verifier.NotPending(st)
 		}
@@ -465,7 +522,7 @@ func (s *Store) ReserveCheck(ctx context.Context, id string, now time.Time, limi
 // Approve implements verifier.Store.
 func (s *Store) Approve(ctx context.Context, id string, sends int, now time.Time, refund []verifier.Limit) (*verifier.Verification, error) {
 	t := unixMilli(now)
-	return s.update(ctx, id, refund, func(r *record, keys []uint64) error {
+	return s.update(ctx, nil, id, refund, func(r *record, keys []uint64) error {
 		if r.stored != storedPending {
 			return verifier.NotPending(r.storedStatus())
 		}
@@ -482,9 +539,9 @@ func (s *Store) Approve(ctx context.Context, id string, sends int, now time.Time
 }
 
 // Cancel implements verifier.Store.
-func (s *Store) Cancel(ctx context.Context, id string, now time.Time) (*verifier.Verification, error) {
+func (s *Store) Cancel(ctx context.Context, appID, id string, now time.Time) (*verifier.Verification, error) {
 	t := unixMilli(now)
-	return s.update(ctx, id, nil, func(r *record, _ []uint64) error {
+	return s.update(ctx, &appID, id, nil, func(r *record, _ []uint64) error {
 		if st := r.status(t); st != verifier.StatusPending {
 			return verifier.NotPending(st)
 		}

@@ -1,6 +1,11 @@
 package redisstore_test
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -48,7 +53,6 @@ func BenchmarkReserveCheck(b *testing.B) {
 			// records, as real traffic does.
 			const n = 1024
 			ids := make([]string, n)
-			lims := make([][]verifier.Limit, n)
 			t0 := now()
 			for i := range ids {
 				v := pending(b, t0)
@@ -57,8 +61,10 @@ func BenchmarkReserveCheck(b *testing.B) {
 					b.Fatal(err)
 				}
 				ids[i] = v.ID
-				lims[i] = []verifier.Limit{{Key: "bench:fail:" + v.PhoneKey, Max: 1 << 30, Window: 24 * time.Hour}}
 			}
+			// As Service passes it: the store names the counter after the
+			// record's phone key.
+			lims := []verifier.Limit{{Key: "bench:fail:", PerPhone: true, Max: 1 << 30, Window: 24 * time.Hour}}
 			var next atomic.Uint64
 			b.SetParallelism(concurrency)
 			b.ReportAllocs()
@@ -66,7 +72,7 @@ func BenchmarkReserveCheck(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					i := next.Add(1) % n
-					if _, err := st.s.ReserveCheck(ctx, ids[i], t0, lims[i]); err != nil {
+					if _, err := st.s.ReserveCheck(ctx, "app", ids[i], t0, lims); err != nil {
 						b.Error(err)
 						return
 					}
@@ -94,9 +100,9 @@ func BenchmarkCheck(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			l := []verifier.Limit{{Key: "bench:fail:", PerPhone: true, Max: 20, Window: 24 * time.Hour}}
 			for _, v := range vs {
-				l := []verifier.Limit{{Key: "bench:fail:" + v.PhoneKey, Max: 20, Window: 24 * time.Hour}}
-				if _, err := st.s.ReserveCheck(ctx, v.ID, t0, l); err != nil {
+				if _, err := st.s.ReserveCheck(ctx, v.AppID, v.ID, t0, l); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := st.s.Approve(ctx, v.ID, 1, t0, l); err != nil {
@@ -196,4 +202,63 @@ func usedMemory(b *testing.B, srv *redistest.Server) int64 {
 		b.Fatalf("used_memory: %v", err)
 	}
 	return n
+}
+
+// nopSender accepts every message.
+type nopSender struct{}
+
+func (nopSender) Send(context.Context, verifier.Message) error { return nil }
+
+// BenchmarkServiceWrongCheck is a wrong-code check as the API makes it,
+// Service included (without HTTP), from many goroutines: the store's
+// round trips per check are what separates Redis from memstore here.
+// Every check is over a different verification in turn, each with room
+// for 99 wrong codes; a pool of them is started outside the timer.
+func BenchmarkServiceWrongCheck(b *testing.B) {
+	for _, st := range stores(b) {
+		b.Run(st.name, func(b *testing.B) {
+			ctx := b.Context()
+			svc, err := verifier.NewService(verifier.Config{
+				Store:  st.s,
+				Sender: nopSender{},
+				Keys:   []verifier.MasterKey{{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)}},
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			app := &verifier.App{ID: "bench-" + newID(b)[:8], Origins: []string{"https://www.example.com"}, Limits: verifier.Limits{
+				MaxAttempts: 100, PhoneFailures: 100, AppSends: 1_000_000,
+			}}
+			const n = 4096
+			ids := make([]string, n)
+			for i := range ids {
+				v, err := svc.Start(ctx, app, verifier.StartRequest{Phone: fmt.Sprintf("+1415%07d", 2000000+i), Origin: "https://www.example.com"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids[i] = v.ID
+			}
+			var next, refused atomic.Uint64
+			b.SetParallelism(concurrency)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					r, err := svc.Check(ctx, app, ids[next.Add(1)%n], "0000000")
+					switch {
+					case err != nil && verifier.ErrorCode(err) == verifier.CodeNotPending:
+						refused.Add(1) // the pool ran out of attempts: still one check
+					case err != nil:
+						b.Error(err)
+						return
+					case r.Valid:
+						b.Error("a wrong code checked")
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(refused.Load())/float64(b.N), "refused/op")
+		})
+	}
 }

@@ -8,9 +8,13 @@
 //
 // Every method that reads and writes is one Lua script, run with EVALSHA
 // and loaded again after NOSCRIPT (a restarted Redis), so each Store call
-// is atomic and costs one round trip; Get is one HMGET. Scripts decide with
-// the time the caller passes, never the Redis clock, so instances with
-// slightly different clocks agree with themselves and tests are exact.
+// is atomic and costs one round trip; Get is one HMGET. Service makes one
+// Store call per API request (two for a right code: ReserveCheck, then
+// Approve): the scripts refuse another app's verification themselves and
+// count PerPhone limits under the record's phone key, so no read comes
+// first. Scripts decide with the time the caller passes, never the Redis
+// clock, so instances with slightly different clocks agree with themselves
+// and tests are exact.
 // Redis time only expires keys: a record lives until ExpiresAt + Retention
 // (moved on by each resend), a limit counter until its window ends.
 //
@@ -19,6 +23,12 @@
 //	<prefix>{<id>}:v                 hash: one verification (times in unix ms)
 //	<prefix>{<app>:<phone key>}:n    string: id of the newest verification
 //	<prefix>{<limit key>}:l          hash: fixed-window counter {n, e}
+//
+// A PerPhone limit's key is the key of a limit named Key+phone key. For
+// the methods that take an id the script builds it: Go passes the key up
+// to the name (prefix, "{", Key) in ARGV, and the script appends the
+// record's phone key and "}:l" (limitKeyEnd, the one constant both sides
+// use), so both name the same counter.
 //
 // The phone appears in clear only inside the record (the API returns it
 // masked); every key holds keyed hashes (phone keys, limit keys from the
@@ -47,9 +57,14 @@
 // refuses a cluster client whose prefix has no tag, and the conformance
 // suite runs against a one-node cluster, which enforces the CROSSSLOT rule.
 //
-// Newest reads the record whose id the index holds, a key the script
-// builds itself: on a cluster it shares the slot of the declared key
-// through the prefix tag, which Redis and Valkey allow.
+// Some scripts touch a key they build themselves rather than declare in
+// KEYS: Newest reads the record whose id the index holds, and ReserveCheck,
+// Resend and Approve count a PerPhone limit under the record's phone key
+// (unknown before the script reads the record). On a cluster both share
+// the slot of the declared keys through the prefix's tag, which Redis and
+// Valkey allow: every webotp key is in that one slot, so this stays
+// slot-safe. The one-node cluster run of the conformance suite, whose
+// per-phone cases go through these scripts, checks it.
 //
 // # Failures
 //

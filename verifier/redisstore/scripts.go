@@ -51,7 +51,7 @@ const (
 // whose end is not after now is over: the counter starts again from zero.
 const prelude = `
 local F = {` + recordFields + `}
-local A, S, T, MA, MS, X, R, ST, L, CD = 1, 10, 11, 12, 13, 8, 9, 16, 14, 15
+local A, H, S, T, MA, MS, X, R, ST, L, CD = 1, 4, 10, 11, 12, 13, 8, 9, 16, 14, 15
 
 local function load(key)
   local v = redis.call('HMGET', key, unpack(F))
@@ -69,21 +69,41 @@ local function status(v, now)
   return 'pending'
 end
 
--- checkLimits looks at n limits: keys from KEYS[k], (max, window) pairs
--- from ARGV[a]. It returns the reply for the first full limit, or nil and
--- the window ends it read, for countLimits.
-local function checkLimits(k, a, n, now)
+-- limits reads n limits from ARGV[a] on, as (max, window, phone prefix)
+-- triples. A limit's counter is the next key of KEYS from KEYS[k] on, or,
+-- when its phone prefix is not empty (a PerPhone limit), the prefix
+-- followed by phoneKey, the record's, and the end every limit key has: the
+-- key Store.limitKey makes of Key+phoneKey, built here. On a cluster it
+-- shares the slot of the declared keys through the prefix's hash tag (see
+-- doc.go).
+local function limits(k, a, n, phoneKey)
+  local keys, maxes, wins = {}, {}, {}
+  for i = 1, n do
+    local j = a + 3 * (i - 1)
+    local p = ARGV[j + 2]
+    if p == '' then
+      keys[i] = KEYS[k]
+      k = k + 1
+    else
+      keys[i] = p .. phoneKey .. '` + limitKeyEnd + `'
+    end
+    maxes[i], wins[i] = tonumber(ARGV[j]), tonumber(ARGV[j + 1])
+  end
+  return {keys = keys, maxes = maxes, wins = wins, n = n}
+end
+
+-- checkLimits looks at the limits. It returns the reply for the first
+-- full limit, or nil and the window ends it read, for countLimits.
+local function checkLimits(lim, now)
   local ends = {}
-  for i = 0, n - 1 do
-    local max = tonumber(ARGV[a + 2 * i])
-    local win = tonumber(ARGV[a + 2 * i + 1])
-    local c = redis.call('HMGET', KEYS[k + i], 'n', 'e')
+  for i = 1, lim.n do
+    local c = redis.call('HMGET', lim.keys[i], 'n', 'e')
     local cnt, e = tonumber(c[1]) or 0, tonumber(c[2]) or 0
     if e <= now then cnt = 0 end
-    if cnt >= max then
-      local retry = win
+    if cnt >= lim.maxes[i] then
+      local retry = lim.wins[i]
       if e > now then retry = e - now end
-      return {'rl', retry, i}, nil
+      return {'rl', retry, i - 1}, nil
     end
     ends[i] = e
   end
@@ -91,11 +111,11 @@ local function checkLimits(k, a, n, now)
 end
 
 -- countLimits counts one event against each limit checkLimits allowed.
-local function countLimits(k, a, n, now, ends)
-  for i = 0, n - 1 do
-    local key = KEYS[k + i]
+local function countLimits(lim, now, ends)
+  for i = 1, lim.n do
+    local key = lim.keys[i]
     if ends[i] <= now then
-      local win = tonumber(ARGV[a + 2 * i + 1])
+      local win = lim.wins[i]
       if win < 1 then win = 1 end
       redis.call('HSET', key, 'n', 1, 'e', now + win)
       redis.call('PEXPIRE', key, win)
@@ -109,8 +129,9 @@ end
 // createScript stores a verification if every limit has room.
 //
 // KEYS: record, newest, limits... ARGV: now, record ttl, newest ttl, id,
-// nonce, number of limits, (max, window)..., then the record's field/value
-// pairs.
+// nonce, number of limits, (max, window, phone prefix)..., then the
+// record's field/value pairs. The Go side names PerPhone limits' keys
+// itself (it knows the phone key): phone prefixes are empty.
 const createScript = prelude + `
 local now, ttl, nttl, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[6])
 local old = redis.call('HGET', KEYS[1], 'n')
@@ -119,10 +140,11 @@ if old then
   if old == ARGV[5] then return {'ok'} end
   return {'exists'}
 end
-local full, ends = checkLimits(3, 7, n, now)
+local lim = limits(3, 7, n, '')
+local full, ends = checkLimits(lim, now)
 if full then return full end
-countLimits(3, 7, n, now, ends)
-redis.call('HSET', KEYS[1], 'n', ARGV[5], unpack(ARGV, 7 + 2 * n))
+countLimits(lim, now, ends)
+redis.call('HSET', KEYS[1], 'n', ARGV[5], unpack(ARGV, 7 + 3 * n))
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('SET', KEYS[2], ARGV[4], 'PX', nttl)
 return {'ok'}
@@ -141,22 +163,23 @@ if not v then return {'nf'} end
 return {'ok', id, unpack(v)}
 `
 
-// resendScript counts a new send.
+// resendScript counts a new send on a verification of the app.
 //
-// KEYS: record, limits... ARGV: now, retention, number of limits,
-// (max, window)...
+// KEYS: record, limits... ARGV: now, retention, app, number of limits,
+// (max, window, phone prefix)...
 const resendScript = prelude + `
-local now, keep, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, keep, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 local v = load(KEYS[1])
-if not v then return {'nf'} end
+if not v or v[A] ~= ARGV[3] then return {'nf'} end
 local st = status(v, now)
 if st ~= 'pending' then return {'np', st} end
 local sends = tonumber(v[S])
 if sends >= tonumber(v[MS]) then return {'sends', tonumber(v[X]) - now} end
 if now < tonumber(v[R]) then return {'early', tonumber(v[R]) - now} end
-local full, ends = checkLimits(2, 4, n, now)
+local lim = limits(2, 5, n, v[H])
+local full, ends = checkLimits(lim, now)
 if full then return full end
-countLimits(2, 4, n, now, ends)
+countLimits(lim, now, ends)
 sends = sends + 1
 local d = tonumber(v[CD])
 local i = 1
@@ -171,18 +194,21 @@ redis.call('PEXPIRE', KEYS[1], v[X] + keep - now)
 return {'ok', unpack(v)}
 `
 
-// reserveScript counts one check attempt before the code is compared.
+// reserveScript counts one check attempt on a verification of the app,
+// before the code is compared.
 //
-// KEYS: record, limits... ARGV: now, number of limits, (max, window)...
+// KEYS: record, limits... ARGV: now, app, number of limits,
+// (max, window, phone prefix)...
 const reserveScript = prelude + `
-local now, n = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, n = tonumber(ARGV[1]), tonumber(ARGV[3])
 local v = load(KEYS[1])
-if not v then return {'nf'} end
+if not v or v[A] ~= ARGV[2] then return {'nf'} end
 local st = status(v, now)
 if st ~= 'pending' then return {'np', st} end
-local full, ends = checkLimits(2, 3, n, now)
+local lim = limits(2, 4, n, v[H])
+local full, ends = checkLimits(lim, now)
 if full then return full end
-countLimits(2, 3, n, now, ends)
+countLimits(lim, now, ends)
 v[T] = redis.call('HINCRBY', KEYS[1], 't', 1)
 return {'ok', unpack(v)}
 `
@@ -191,9 +217,10 @@ return {'ok', unpack(v)}
 // moved, ignoring attempts (the approving check was reserved), and gives
 // one event back to each refund limit still in its window.
 //
-// KEYS: record, refund limits... ARGV: now, sends.
+// KEYS: record, refund limits... ARGV: now, sends, number of limits,
+// (max, window, phone prefix)...
 const approveScript = prelude + `
-local now, sends = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, sends, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local v = load(KEYS[1])
 if not v then return {'nf'} end
 if v[ST] ~= 'p' then return {'np', NAMES[v[ST]] or v[ST]} end
@@ -201,22 +228,23 @@ if now >= tonumber(v[X]) then return {'np', 'expired'} end
 if tonumber(v[S]) ~= sends then return {'np', status(v, now)} end
 redis.call('HSET', KEYS[1], 'st', 'a')
 v[ST] = 'a'
-for i = 2, #KEYS do
-  local c = redis.call('HMGET', KEYS[i], 'n', 'e')
+local lim = limits(2, 4, n, v[H])
+for i = 1, n do
+  local c = redis.call('HMGET', lim.keys[i], 'n', 'e')
   if (tonumber(c[2]) or 0) > now and (tonumber(c[1]) or 0) > 0 then
-    redis.call('HINCRBY', KEYS[i], 'n', -1)
+    redis.call('HINCRBY', lim.keys[i], 'n', -1)
   end
 end
 return {'ok', unpack(v)}
 `
 
-// cancelScript cancels a pending verification.
+// cancelScript cancels a pending verification of the app.
 //
-// KEYS: record. ARGV: now.
+// KEYS: record. ARGV: now, app.
 const cancelScript = prelude + `
 local now = tonumber(ARGV[1])
 local v = load(KEYS[1])
-if not v then return {'nf'} end
+if not v or v[A] ~= ARGV[2] then return {'nf'} end
 local st = status(v, now)
 if st ~= 'pending' then return {'np', st} end
 redis.call('HSET', KEYS[1], 'st', 'c')

@@ -298,7 +298,15 @@ func (s *Store) newestKey(appID, phoneKey string) string {
 	return s.prefix + "{" + appID + ":" + phoneKey + "}:n"
 }
 
-func (s *Store) limitKey(key string) string { return s.prefix + "{" + key + "}:l" }
+func (s *Store) limitKey(key string) string { return s.limitKeyStart(key) + limitKeyEnd }
+
+// limitKeyStart is a limit key up to the counter's name included: a
+// PerPhone limit's script appends the record's phone key and limitKeyEnd,
+// so that its key is limitKey(key + phone key).
+func (s *Store) limitKeyStart(key string) string { return s.prefix + "{" + key }
+
+// limitKeyEnd ends every limit key, in Go and in the scripts.
+const limitKeyEnd = "}:l"
 
 // Create stores v if every limit has room; see verifier.Store.
 func (s *Store) Create(ctx context.Context, v *verifier.Verification, limits []verifier.Limit) error {
@@ -311,14 +319,14 @@ func (s *Store) Create(ctx context.Context, v *verifier.Verification, limits []v
 	now := v.CreatedAt
 	keys := make([]string, 0, 2+len(limits))
 	keys = append(keys, s.recordKey(v.ID), s.newestKey(v.AppID, v.PhoneKey))
-	keys = s.appendLimitKeys(keys, limits)
+	keys = s.appendLimitKeys(keys, limits, true, v.PhoneKey)
 	// The newest index lives as long as the record can: resends move
 	// ExpiresAt by at most Lifetime each, MaxSends times in all.
 	newestTTL := v.ExpiresAt.Add(time.Duration(v.MaxSends) * v.Lifetime).Add(verifier.Retention).Sub(now)
-	args := make([]any, 0, 6+2*len(limits)+2*numFields)
+	args := make([]any, 0, 6+3*len(limits)+2*numFields)
 	args = append(args, ms(now), ttl(v.ExpiresAt.Add(verifier.Retention).Sub(now)), ttl(newestTTL),
 		v.ID, s.nonceBase+strconv.FormatUint(s.nonce.Add(1), 36), len(limits))
-	args = appendLimitArgs(args, limits)
+	args = s.appendLimitArgs(args, limits, true)
 	stored, err := storedLetter(v.Stored)
 	if err != nil {
 		return fmt.Errorf("redisstore: create: %w", err)
@@ -378,17 +386,18 @@ func (s *Store) Newest(ctx context.Context, appID, phoneKey string) (*verifier.V
 	return decode(reply, 0, "")
 }
 
-// Resend counts a new send; see verifier.Store.
-func (s *Store) Resend(ctx context.Context, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
+// Resend counts a new send on a verification of appID; see
+// verifier.Store.
+func (s *Store) Resend(ctx context.Context, appID, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, s.fail("resend", err)
 	}
 	if !validID(id) {
 		return nil, verifier.ErrNotFound
 	}
-	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(limits)), s.recordKey(id)), limits)
-	args := append(make([]any, 0, 3+2*len(limits)), ms(now), verifier.Retention.Milliseconds(), len(limits))
-	args = appendLimitArgs(args, limits)
+	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(limits)), s.recordKey(id)), limits, false, "")
+	args := append(make([]any, 0, 4+3*len(limits)), ms(now), verifier.Retention.Milliseconds(), appID, len(limits))
+	args = s.appendLimitArgs(args, limits, false)
 	reply, err := s.resend.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return nil, s.fail("resend", err)
@@ -396,17 +405,18 @@ func (s *Store) Resend(ctx context.Context, id string, now time.Time, limits []v
 	return decode(reply, 0, id)
 }
 
-// ReserveCheck counts one check attempt; see verifier.Store.
-func (s *Store) ReserveCheck(ctx context.Context, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
+// ReserveCheck counts one check attempt on a verification of appID; see
+// verifier.Store.
+func (s *Store) ReserveCheck(ctx context.Context, appID, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, s.fail("reserve check", err)
 	}
 	if !validID(id) {
 		return nil, verifier.ErrNotFound
 	}
-	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(limits)), s.recordKey(id)), limits)
-	args := append(make([]any, 0, 2+2*len(limits)), ms(now), len(limits))
-	args = appendLimitArgs(args, limits)
+	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(limits)), s.recordKey(id)), limits, false, "")
+	args := append(make([]any, 0, 3+3*len(limits)), ms(now), appID, len(limits))
+	args = s.appendLimitArgs(args, limits, false)
 	reply, err := s.reserve.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return nil, s.fail("reserve check", err)
@@ -423,23 +433,25 @@ func (s *Store) Approve(ctx context.Context, id string, sends int, now time.Time
 	if !validID(id) {
 		return nil, verifier.ErrNotFound
 	}
-	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(refund)), s.recordKey(id)), refund)
-	reply, err := s.approve.Run(ctx, s.rdb, keys, ms(now), sends).Slice()
+	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(refund)), s.recordKey(id)), refund, false, "")
+	args := append(make([]any, 0, 3+3*len(refund)), ms(now), sends, len(refund))
+	args = s.appendLimitArgs(args, refund, false)
+	reply, err := s.approve.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return nil, s.fail("approve", err)
 	}
 	return decode(reply, 0, id)
 }
 
-// Cancel marks a pending verification canceled.
-func (s *Store) Cancel(ctx context.Context, id string, now time.Time) (*verifier.Verification, error) {
+// Cancel marks a pending verification of appID canceled.
+func (s *Store) Cancel(ctx context.Context, appID, id string, now time.Time) (*verifier.Verification, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, s.fail("cancel", err)
 	}
 	if !validID(id) {
 		return nil, verifier.ErrNotFound
 	}
-	reply, err := s.cancel.Run(ctx, s.rdb, []string{s.recordKey(id)}, ms(now)).Slice()
+	reply, err := s.cancel.Run(ctx, s.rdb, []string{s.recordKey(id)}, ms(now), appID).Slice()
 	if err != nil {
 		return nil, s.fail("cancel", err)
 	}
@@ -462,16 +474,34 @@ func (s *Store) SetDeliveryError(ctx context.Context, id string, sends int, reas
 	return err
 }
 
-func (s *Store) appendLimitKeys(keys []string, limits []verifier.Limit) []string {
+// appendLimitKeys appends the keys of the limits a script declares: all
+// of them when resolved, with phoneKey completing PerPhone limits' names
+// (Create knows the phone key), else those of the limits that are not
+// PerPhone (the script names the others after the record's phone key; see
+// appendLimitArgs).
+func (s *Store) appendLimitKeys(keys []string, limits []verifier.Limit, resolved bool, phoneKey string) []string {
 	for _, l := range limits {
-		keys = append(keys, s.limitKey(l.Key))
+		switch {
+		case !l.PerPhone:
+			keys = append(keys, s.limitKey(l.Key))
+		case resolved:
+			keys = append(keys, s.limitKey(l.Key+phoneKey))
+		}
 	}
 	return keys
 }
 
-func appendLimitArgs(args []any, limits []verifier.Limit) []any {
+// appendLimitArgs appends each limit's (max, window, phone prefix): the
+// phone prefix is limitKeyStart(Key) for a PerPhone limit whose key the
+// script builds, "" for a limit whose key appendLimitKeys declared.
+// resolved says that appendLimitKeys declared every key (Create).
+func (s *Store) appendLimitArgs(args []any, limits []verifier.Limit, resolved bool) []any {
 	for _, l := range limits {
-		args = append(args, l.Max, l.Window.Milliseconds())
+		p := ""
+		if l.PerPhone && !resolved {
+			p = s.limitKeyStart(l.Key)
+		}
+		args = append(args, l.Max, l.Window.Milliseconds(), p)
 	}
 	return args
 }

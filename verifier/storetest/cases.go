@@ -10,6 +10,93 @@ import (
 
 // cases is the suite: one entry per contract clause of verifier.Store.
 var cases = []testCase{
+	{"another app's verification is not found by resend, reserve and cancel, which count nothing", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		reserve, send := limit(1, time.Hour), limit(1, time.Hour)
+		phone := perPhoneLimit(1, time.Hour)
+		for _, app := range []string{"another-app", "", v.AppID + "x"} {
+			_, err := x.s.ReserveCheck(x.ctx, app, v.ID, x.t0, []verifier.Limit{reserve, phone})
+			wantCode(t, err, verifier.CodeNotFound)
+			_, err = x.s.Resend(x.ctx, app, v.ID, x.at(time.Minute), []verifier.Limit{send, phone})
+			wantCode(t, err, verifier.CodeNotFound)
+			_, err = x.s.Cancel(x.ctx, app, v.ID, x.t0)
+			wantCode(t, err, verifier.CodeNotFound)
+		}
+		equal(t, x.get(v.ID), v)
+		// Every limit still has its one event of room.
+		if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, []verifier.Limit{reserve, phone}); err != nil {
+			t.Fatalf("reserve by the verification's app: %v", err)
+		}
+		if _, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(time.Minute), []verifier.Limit{send}); err != nil {
+			t.Fatalf("resend by the verification's app: %v", err)
+		}
+		if _, err := x.s.Cancel(x.ctx, v.AppID, v.ID, x.at(time.Minute)); err != nil {
+			t.Fatalf("cancel by the verification's app: %v", err)
+		}
+	}},
+	{"a per-phone limit counts under its key and the phone key, shared by the phone's verifications", func(t *testing.T, x *suite) {
+		p := perPhoneLimit(3, time.Hour)
+		v1, v2, other := x.pending(), x.pending(), x.pending()
+		v2.PhoneKey = v1.PhoneKey
+		for _, v := range []*verifier.Verification{v1, v2, other} {
+			x.create(v)
+		}
+		for _, v := range []*verifier.Verification{v1, v2, v1} {
+			if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, []verifier.Limit{p}); err != nil {
+				t.Fatalf("reserve on %s: %v", v.ID, err)
+			}
+		}
+		_, err := x.s.ReserveCheck(x.ctx, v2.AppID, v2.ID, x.at(time.Minute), []verifier.Limit{p})
+		wantRetryAfter(t, err, time.Hour-time.Minute)
+		if got := x.get(v2.ID).Attempts; got != 1 {
+			t.Fatalf("Attempts %d after a refused reservation, want 1", got)
+		}
+		// Another phone has a counter of its own.
+		if _, err := x.s.ReserveCheck(x.ctx, other.AppID, other.ID, x.t0, []verifier.Limit{p}); err != nil {
+			t.Fatalf("reserve for another phone: %v", err)
+		}
+		// The counter is the one a plain limit named Key+PhoneKey counts.
+		plain := verifier.Limit{Key: p.Key + v1.PhoneKey, Max: 4, Window: time.Hour}
+		if _, err := x.s.ReserveCheck(x.ctx, other.AppID, other.ID, x.t0, []verifier.Limit{plain}); err != nil {
+			t.Fatalf("fourth event through the plain limit: %v", err)
+		}
+		_, err = x.s.ReserveCheck(x.ctx, other.AppID, other.ID, x.t0, []verifier.Limit{plain})
+		wantCode(t, err, verifier.CodeRateLimited)
+		// Approve gives one event back to the phone's counter.
+		if _, err := x.s.Approve(x.ctx, v1.ID, 1, x.t0, []verifier.Limit{p}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := x.s.ReserveCheck(x.ctx, v2.AppID, v2.ID, x.t0, []verifier.Limit{plain}); err != nil {
+			t.Fatalf("reserve after a refund to the per-phone counter: %v", err)
+		}
+	}},
+	{"create and resend count a per-phone limit under the verification's phone key", func(t *testing.T, x *suite) {
+		p := perPhoneLimit(2, time.Hour)
+		v1 := x.pending()
+		x.create(v1, p)
+		v2 := x.pending()
+		v2.PhoneKey = v1.PhoneKey
+		x.create(v2, p)
+		v3 := x.pending()
+		v3.PhoneKey = v1.PhoneKey
+		err := x.s.Create(x.ctx, v3, []verifier.Limit{p})
+		wantCode(t, err, verifier.CodeRateLimited)
+		x.create(x.pending(), p) // another phone
+		_, err = x.s.Resend(x.ctx, v1.AppID, v1.ID, x.at(time.Minute), []verifier.Limit{p})
+		wantCode(t, err, verifier.CodeRateLimited)
+		if got := x.get(v1.ID).Sends; got != 1 {
+			t.Fatalf("Sends %d after a refused resend, want 1", got)
+		}
+		w := x.pending()
+		x.create(w)
+		q := perPhoneLimit(1, time.Hour)
+		if _, err := x.s.Resend(x.ctx, w.AppID, w.ID, x.at(time.Minute), []verifier.Limit{q}); err != nil {
+			t.Fatalf("resend: %v", err)
+		}
+		err = x.s.Create(x.ctx, x.pending(), []verifier.Limit{{Key: q.Key + w.PhoneKey, Max: 1, Window: time.Hour}})
+		wantCode(t, err, verifier.CodeRateLimited)
+	}},
 	{"a created verification reads back as it was stored", func(t *testing.T, x *suite) {
 		v := x.pending()
 		v.EmbeddedOrigin = "https://pay.example.net"
@@ -38,13 +125,13 @@ var cases = []testCase{
 	}},
 	{"every method answers not found for an unknown id", func(t *testing.T, x *suite) {
 		id := NewID()
-		_, err := x.s.Resend(x.ctx, id, x.t0, nil)
+		_, err := x.s.Resend(x.ctx, "app", id, x.t0, nil)
 		wantCode(t, err, verifier.CodeNotFound)
-		_, err = x.s.ReserveCheck(x.ctx, id, x.t0, nil)
+		_, err = x.s.ReserveCheck(x.ctx, "app", id, x.t0, nil)
 		wantCode(t, err, verifier.CodeNotFound)
 		_, err = x.s.Approve(x.ctx, id, 1, x.t0, nil)
 		wantCode(t, err, verifier.CodeNotFound)
-		_, err = x.s.Cancel(x.ctx, id, x.t0)
+		_, err = x.s.Cancel(x.ctx, "app", id, x.t0)
 		wantCode(t, err, verifier.CodeNotFound)
 		err = x.s.SetDeliveryError(x.ctx, id, 1, "boom")
 		wantCode(t, err, verifier.CodeNotFound)
@@ -94,7 +181,7 @@ var cases = []testCase{
 	{"newest returns a verification that is no longer pending", func(t *testing.T, x *suite) {
 		v := x.pending()
 		x.create(v)
-		if _, err := x.s.Cancel(x.ctx, v.ID, x.t0); err != nil {
+		if _, err := x.s.Cancel(x.ctx, v.AppID, v.ID, x.t0); err != nil {
 			t.Fatal(err)
 		}
 		got, err := x.s.Newest(x.ctx, v.AppID, v.PhoneKey)
@@ -155,9 +242,9 @@ var cases = []testCase{
 		v := x.pending()
 		v.MaxSends = 3
 		x.create(v)
-		_, err := x.s.Resend(x.ctx, v.ID, x.at(10*time.Second), nil)
+		_, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(10*time.Second), nil)
 		wantRetryAfter(t, err, 20*time.Second)
-		got, err := x.s.Resend(x.ctx, v.ID, x.at(30*time.Second), nil)
+		got, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(30*time.Second), nil)
 		if err != nil {
 			t.Fatalf("first resend: %v", err)
 		}
@@ -167,16 +254,16 @@ var cases = []testCase{
 		want.ResendAfter = x.at(90 * time.Second)
 		equal(t, got, &want)
 		equal(t, x.get(v.ID), &want)
-		_, err = x.s.Resend(x.ctx, v.ID, x.at(60*time.Second), nil)
+		_, err = x.s.Resend(x.ctx, v.AppID, v.ID, x.at(60*time.Second), nil)
 		wantRetryAfter(t, err, 30*time.Second)
-		got, err = x.s.Resend(x.ctx, v.ID, x.at(90*time.Second), nil)
+		got, err = x.s.Resend(x.ctx, v.AppID, v.ID, x.at(90*time.Second), nil)
 		if err != nil {
 			t.Fatalf("second resend: %v", err)
 		}
 		if got.Sends != 3 || !got.ResendAfter.Equal(x.at(210*time.Second)) {
 			t.Fatalf("after the second resend Sends %d, ResendAfter %v; want 3, t0+210s", got.Sends, got.ResendAfter.Sub(x.t0))
 		}
-		_, err = x.s.Resend(x.ctx, v.ID, x.at(210*time.Second), nil)
+		_, err = x.s.Resend(x.ctx, v.AppID, v.ID, x.at(210*time.Second), nil)
 		wantCode(t, err, verifier.CodeRateLimited)
 		if got := x.get(v.ID); got.Sends != 3 {
 			t.Fatalf("Sends %d after a refused resend, want 3", got.Sends)
@@ -186,10 +273,10 @@ var cases = []testCase{
 		l := limit(1, time.Hour)
 		v := x.pending()
 		x.create(v)
-		if _, err := x.s.Resend(x.ctx, v.ID, x.at(30*time.Second), []verifier.Limit{l}); err != nil {
+		if _, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(30*time.Second), []verifier.Limit{l}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := x.s.Resend(x.ctx, v.ID, x.at(90*time.Second), []verifier.Limit{l})
+		_, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(90*time.Second), []verifier.Limit{l})
 		wantRetryAfter(t, err, time.Hour-time.Minute)
 		if got := x.get(v.ID); got.Sends != 2 || !got.ExpiresAt.Equal(x.at(30*time.Second+v.Lifetime)) {
 			t.Fatalf("after a refused resend Sends %d ExpiresAt t0+%v, want 2, t0+%v", got.Sends, got.ExpiresAt.Sub(x.t0), 30*time.Second+v.Lifetime)
@@ -198,35 +285,35 @@ var cases = []testCase{
 	{"resend of a verification that is not pending says why", func(t *testing.T, x *suite) {
 		canceled := x.pending()
 		x.create(canceled)
-		if _, err := x.s.Cancel(x.ctx, canceled.ID, x.t0); err != nil {
+		if _, err := x.s.Cancel(x.ctx, canceled.AppID, canceled.ID, x.t0); err != nil {
 			t.Fatal(err)
 		}
-		_, err := x.s.Resend(x.ctx, canceled.ID, x.at(time.Minute), nil)
+		_, err := x.s.Resend(x.ctx, canceled.AppID, canceled.ID, x.at(time.Minute), nil)
 		wantNotPending(t, err, verifier.StatusCanceled)
 
 		expired := x.pending()
 		x.create(expired)
-		_, err = x.s.Resend(x.ctx, expired.ID, expired.ExpiresAt, nil)
+		_, err = x.s.Resend(x.ctx, expired.AppID, expired.ID, expired.ExpiresAt, nil)
 		wantNotPending(t, err, verifier.StatusExpired)
 
 		exhausted := x.pending()
 		exhausted.MaxAttempts = 1
 		x.create(exhausted)
-		if _, err := x.s.ReserveCheck(x.ctx, exhausted.ID, x.t0, nil); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, exhausted.AppID, exhausted.ID, x.t0, nil); err != nil {
 			t.Fatal(err)
 		}
-		_, err = x.s.Resend(x.ctx, exhausted.ID, x.at(time.Minute), nil)
+		_, err = x.s.Resend(x.ctx, exhausted.AppID, exhausted.ID, x.at(time.Minute), nil)
 		wantNotPending(t, err, verifier.StatusMaxAttempts)
 
 		approved := x.pending()
 		x.create(approved)
-		if _, err := x.s.ReserveCheck(x.ctx, approved.ID, x.t0, nil); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, approved.AppID, approved.ID, x.t0, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := x.s.Approve(x.ctx, approved.ID, 1, x.t0, nil); err != nil {
 			t.Fatal(err)
 		}
-		_, err = x.s.Resend(x.ctx, approved.ID, x.at(time.Minute), nil)
+		_, err = x.s.Resend(x.ctx, approved.AppID, approved.ID, x.at(time.Minute), nil)
 		wantNotPending(t, err, verifier.StatusApproved)
 	}},
 	{"a delivery error is recorded for its send and cleared by a resend", func(t *testing.T, x *suite) {
@@ -244,7 +331,7 @@ var cases = []testCase{
 		if got := x.get(v.ID).DeliveryError; got != "provider said no" {
 			t.Fatalf("DeliveryError %q after SetDeliveryError for another send", got)
 		}
-		got, err := x.s.Resend(x.ctx, v.ID, x.at(time.Minute), nil)
+		got, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(time.Minute), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -272,7 +359,7 @@ var cases = []testCase{
 		v.MaxAttempts = 3
 		x.create(v)
 		for want := 1; want <= 3; want++ {
-			got, err := x.s.ReserveCheck(x.ctx, v.ID, x.at(time.Duration(want)*time.Second), nil)
+			got, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.at(time.Duration(want)*time.Second), nil)
 			if err != nil {
 				t.Fatalf("reserve %d: %v", want, err)
 			}
@@ -280,7 +367,7 @@ var cases = []testCase{
 				t.Fatalf("reserve %d returned Attempts %d", want, got.Attempts)
 			}
 		}
-		_, err := x.s.ReserveCheck(x.ctx, v.ID, x.at(4*time.Second), nil)
+		_, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.at(4*time.Second), nil)
 		wantNotPending(t, err, verifier.StatusMaxAttempts)
 		if got := x.get(v.ID); got.Attempts != 3 || got.StatusAt(x.t0) != verifier.StatusMaxAttempts {
 			t.Fatalf("Attempts %d status %s, want 3 max_attempts_reached", got.Attempts, got.StatusAt(x.t0))
@@ -291,7 +378,7 @@ var cases = []testCase{
 		x.create(v)
 		l := limit(1000, time.Hour)
 		ok, codes := parallel(50, func() error {
-			_, err := x.s.ReserveCheck(x.ctx, v.ID, x.t0, []verifier.Limit{l})
+			_, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, []verifier.Limit{l})
 			return err
 		})
 		if ok != 5 || codes[verifier.CodeNotPending] != 45 {
@@ -304,10 +391,10 @@ var cases = []testCase{
 		l.Max = 6
 		w := x.pending()
 		x.create(w)
-		if _, err := x.s.ReserveCheck(x.ctx, w.ID, x.t0, []verifier.Limit{l}); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, x.t0, []verifier.Limit{l}); err != nil {
 			t.Fatalf("sixth event against the limit: %v", err)
 		}
-		_, err := x.s.ReserveCheck(x.ctx, w.ID, x.t0, []verifier.Limit{l})
+		_, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, x.t0, []verifier.Limit{l})
 		wantCode(t, err, verifier.CodeRateLimited)
 	}},
 	{"reserve with a full limit counts nothing", func(t *testing.T, x *suite) {
@@ -316,11 +403,11 @@ var cases = []testCase{
 		x.create(v)
 		x.create(w)
 		for range 2 {
-			if _, err := x.s.ReserveCheck(x.ctx, v.ID, x.t0, []verifier.Limit{l}); err != nil {
+			if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, []verifier.Limit{l}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		_, err := x.s.ReserveCheck(x.ctx, w.ID, x.at(5*time.Minute), []verifier.Limit{l})
+		_, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, x.at(5*time.Minute), []verifier.Limit{l})
 		wantRetryAfter(t, err, 24*time.Hour-5*time.Minute)
 		if got := x.get(w.ID).Attempts; got != 0 {
 			t.Fatalf("Attempts %d after a refused reservation, want 0", got)
@@ -329,12 +416,12 @@ var cases = []testCase{
 	{"reserve of an expired or canceled verification counts nothing", func(t *testing.T, x *suite) {
 		v := x.pending()
 		x.create(v)
-		_, err := x.s.ReserveCheck(x.ctx, v.ID, v.ExpiresAt, nil)
+		_, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, v.ExpiresAt, nil)
 		wantNotPending(t, err, verifier.StatusExpired)
-		if _, err := x.s.Cancel(x.ctx, v.ID, x.t0); err != nil {
+		if _, err := x.s.Cancel(x.ctx, v.AppID, v.ID, x.t0); err != nil {
 			t.Fatal(err)
 		}
-		_, err = x.s.ReserveCheck(x.ctx, v.ID, x.t0, nil)
+		_, err = x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, nil)
 		wantNotPending(t, err, verifier.StatusCanceled)
 		if got := x.get(v.ID).Attempts; got != 0 {
 			t.Fatalf("Attempts %d, want 0", got)
@@ -343,7 +430,7 @@ var cases = []testCase{
 	{"approve approves once", func(t *testing.T, x *suite) {
 		v := x.pending()
 		x.create(v)
-		if _, err := x.s.ReserveCheck(x.ctx, v.ID, x.at(time.Second), nil); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.at(time.Second), nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := x.s.Approve(x.ctx, v.ID, 1, x.at(time.Second), nil)
@@ -358,9 +445,9 @@ var cases = []testCase{
 		}
 		_, err = x.s.Approve(x.ctx, v.ID, 1, x.at(2*time.Second), nil)
 		wantNotPending(t, err, verifier.StatusApproved)
-		_, err = x.s.ReserveCheck(x.ctx, v.ID, x.at(2*time.Second), nil)
+		_, err = x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.at(2*time.Second), nil)
 		wantNotPending(t, err, verifier.StatusApproved)
-		_, err = x.s.Cancel(x.ctx, v.ID, x.at(2*time.Second))
+		_, err = x.s.Cancel(x.ctx, v.AppID, v.ID, x.at(2*time.Second))
 		wantNotPending(t, err, verifier.StatusApproved)
 	}},
 	{"parallel approvals approve once", func(t *testing.T, x *suite) {
@@ -378,7 +465,7 @@ var cases = []testCase{
 		v := x.pending()
 		v.MaxAttempts = 1
 		x.create(v)
-		if _, err := x.s.ReserveCheck(x.ctx, v.ID, x.t0, nil); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := x.s.Approve(x.ctx, v.ID, 1, x.t0, nil)
@@ -392,7 +479,7 @@ var cases = []testCase{
 	{"approve refuses a code that a resend replaced", func(t *testing.T, x *suite) {
 		v := x.pending()
 		x.create(v)
-		if _, err := x.s.Resend(x.ctx, v.ID, x.at(time.Minute), nil); err != nil {
+		if _, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(time.Minute), nil); err != nil {
 			t.Fatal(err)
 		}
 		_, err := x.s.Approve(x.ctx, v.ID, 1, x.at(time.Minute), nil)
@@ -417,19 +504,19 @@ var cases = []testCase{
 			x.create(v)
 		}
 		for _, v := range []*verifier.Verification{v1, v2} {
-			if _, err := x.s.ReserveCheck(x.ctx, v.ID, x.t0, []verifier.Limit{l}); err != nil {
+			if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, []verifier.Limit{l}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		_, err := x.s.ReserveCheck(x.ctx, v3.ID, x.t0, []verifier.Limit{l})
+		_, err := x.s.ReserveCheck(x.ctx, v3.AppID, v3.ID, x.t0, []verifier.Limit{l})
 		wantCode(t, err, verifier.CodeRateLimited)
 		if _, err := x.s.Approve(x.ctx, v1.ID, 1, x.t0, []verifier.Limit{l}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := x.s.ReserveCheck(x.ctx, v3.ID, x.t0, []verifier.Limit{l}); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, v3.AppID, v3.ID, x.t0, []verifier.Limit{l}); err != nil {
 			t.Fatalf("reserve after a refund: %v", err)
 		}
-		_, err = x.s.ReserveCheck(x.ctx, v3.ID, x.t0, []verifier.Limit{l})
+		_, err = x.s.ReserveCheck(x.ctx, v3.AppID, v3.ID, x.t0, []verifier.Limit{l})
 		wantCode(t, err, verifier.CodeRateLimited)
 	}},
 	{"a refund never takes a counter below zero", func(t *testing.T, x *suite) {
@@ -440,16 +527,16 @@ var cases = []testCase{
 		if _, err := x.s.Approve(x.ctx, v.ID, 1, x.t0, []verifier.Limit{l, l}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := x.s.ReserveCheck(x.ctx, w.ID, x.t0, []verifier.Limit{l}); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, x.t0, []verifier.Limit{l}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := x.s.ReserveCheck(x.ctx, w.ID, x.t0, []verifier.Limit{l})
+		_, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, x.t0, []verifier.Limit{l})
 		wantCode(t, err, verifier.CodeRateLimited)
 	}},
 	{"cancel cancels a pending verification once", func(t *testing.T, x *suite) {
 		v := x.pending()
 		x.create(v)
-		got, err := x.s.Cancel(x.ctx, v.ID, x.at(time.Second))
+		got, err := x.s.Cancel(x.ctx, v.AppID, v.ID, x.at(time.Second))
 		if err != nil {
 			t.Fatalf("Cancel: %v", err)
 		}
@@ -457,7 +544,7 @@ var cases = []testCase{
 		want.Stored = verifier.StatusCanceled
 		equal(t, got, &want)
 		equal(t, x.get(v.ID), &want)
-		_, err = x.s.Cancel(x.ctx, v.ID, x.at(2*time.Second))
+		_, err = x.s.Cancel(x.ctx, v.AppID, v.ID, x.at(2*time.Second))
 		wantNotPending(t, err, verifier.StatusCanceled)
 		_, err = x.s.Approve(x.ctx, v.ID, 1, x.at(2*time.Second), nil)
 		wantNotPending(t, err, verifier.StatusCanceled)
@@ -465,15 +552,15 @@ var cases = []testCase{
 	{"cancel refuses an expired or exhausted verification", func(t *testing.T, x *suite) {
 		v := x.pending()
 		x.create(v)
-		_, err := x.s.Cancel(x.ctx, v.ID, v.ExpiresAt.Add(time.Second))
+		_, err := x.s.Cancel(x.ctx, v.AppID, v.ID, v.ExpiresAt.Add(time.Second))
 		wantNotPending(t, err, verifier.StatusExpired)
 		w := x.pending()
 		w.MaxAttempts = 1
 		x.create(w)
-		if _, err := x.s.ReserveCheck(x.ctx, w.ID, x.t0, nil); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, x.t0, nil); err != nil {
 			t.Fatal(err)
 		}
-		_, err = x.s.Cancel(x.ctx, w.ID, x.t0)
+		_, err = x.s.Cancel(x.ctx, w.AppID, w.ID, x.t0)
 		wantNotPending(t, err, verifier.StatusMaxAttempts)
 	}},
 	{"a verification is still readable after its code expired", func(t *testing.T, x *suite) {
@@ -503,10 +590,10 @@ var cases = []testCase{
 		}
 		_, errs["Get"] = x.s.Get(done, v.ID)
 		_, errs["Newest"] = x.s.Newest(done, v.AppID, v.PhoneKey)
-		_, errs["Resend"] = x.s.Resend(done, v.ID, x.at(time.Minute), []verifier.Limit{l})
-		_, errs["ReserveCheck"] = x.s.ReserveCheck(done, v.ID, x.t0, []verifier.Limit{l})
+		_, errs["Resend"] = x.s.Resend(done, v.AppID, v.ID, x.at(time.Minute), []verifier.Limit{l})
+		_, errs["ReserveCheck"] = x.s.ReserveCheck(done, v.AppID, v.ID, x.t0, []verifier.Limit{l})
 		_, errs["Approve"] = x.s.Approve(done, v.ID, 1, x.t0, nil)
-		_, errs["Cancel"] = x.s.Cancel(done, v.ID, x.t0)
+		_, errs["Cancel"] = x.s.Cancel(done, v.AppID, v.ID, x.t0)
 		for name, err := range errs {
 			if !errorsIsCanceled(err) {
 				t.Errorf("%s with a canceled context: %v, want an error wrapping context.Canceled", name, err)

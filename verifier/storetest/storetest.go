@@ -115,6 +115,11 @@ func limit(max int, window time.Duration) verifier.Limit {
 	return verifier.Limit{Key: randomKey("storetest:"), Max: max, Window: window}
 }
 
+// perPhoneLimit is a limit counted per phone key, under a random key.
+func perPhoneLimit(max int, window time.Duration) verifier.Limit {
+	return verifier.Limit{Key: randomKey("storetest:phone:") + ":", PerPhone: true, Max: max, Window: window}
+}
+
 // wantCode fails unless err is a *verifier.Error with code.
 func wantCode(t *testing.T, err error, code verifier.Code) *verifier.Error {
 	t.Helper()
