@@ -18,7 +18,9 @@ const selector = `input[is="one-time-code"],input[autocomplete~="one-time-code" 
 // controller the page's events.
 type binding struct {
 	win, doc, handoff safejs.Value
-	c                 *controller.Controller
+	// early is the loader's early request (handoff.early) while it is adopted.
+	early safejs.Value
+	c     *controller.Controller
 	// src is the loader's absolute URL: relative URLs on its tag resolve against it.
 	src string
 	// setter is HTMLInputElement.prototype's native value setter.
@@ -140,10 +142,48 @@ func (b *binding) start() error {
 	if err := b.observe(); err != nil {
 		return err
 	}
-	b.c.Start()
+	b.adopt()
 	call(b.handoff, "define") // customized built-in; false where unsupported (Safari)
 	_, err := callErr(b.handoff, "ready", b.api())
 	return err
+}
+
+// adopt takes over the get() the loader started before the wasm ran
+// (handoff.early: {input, ctl, promise, t, events}) as the document's
+// one request, and replays the page events the loader recorded for it
+// meanwhile ([type, target] of submit, pagehide, pageshow). Without one,
+// or when the controller refuses it (quietly aborted then), it arms as
+// usual.
+func (b *binding) adopt() {
+	e := get(b.handoff, "early")
+	if !isObject(e) {
+		b.c.Start()
+		return
+	}
+	b.early = e
+	ok := b.c.Adopt(b.elem(get(e, "input"), true), int64(num(get(e, "t"))))
+	b.early = undefined()
+	if !ok {
+		call(get(e, "ctl"), "abort")
+		b.c.Start()
+		return
+	}
+	events := get(e, "events")
+	n := int(num(get(events, "length")))
+	for i := 0; i < n; i++ {
+		ev := call(events, "at", i)
+		switch typ := str(call(ev, "at", 0)); typ {
+		case "submit":
+			b.submitted(call(ev, "at", 1))
+		case "pagehide":
+			b.c.Hidden()
+		case "pageshow":
+			b.c.Shown()
+		}
+	}
+	if f := b.Focused(); f != nil {
+		b.c.Focused(f)
+	}
 }
 
 // observe watches the document for targets added, removed or changed.
@@ -225,12 +265,16 @@ func (b *binding) target(v safejs.Value) *element {
 }
 
 func (b *binding) onSubmit(_ safejs.Value, args []safejs.Value) any {
-	form := get(arg(args, 0), "target")
+	b.submitted(get(arg(args, 0), "target"))
+	return nil
+}
+
+// submitted tells the controller form was submitted.
+func (b *binding) submitted(form safejs.Value) {
 	b.c.Submit(func(el controller.Element) bool {
 		v := el.(*element).v
 		return get(v, "form").Equal(form) || truthy(call(form, "contains", v))
 	})
-	return nil
 }
 
 func (b *binding) onInput(_ safejs.Value, args []safejs.Value) any {

@@ -11,6 +11,11 @@
 //	src      the loader's absolute URL (relative data-dev-outbox URLs resolve against it)
 //	t0       Date.now() when the loader first ran: dev emulation offers only
 //	         outbox messages sent after it (less a 2 s clock-skew allowance)
+//	early    the get() the loader started itself, or undefined: {input,
+//	         ctl (its AbortController), promise (rejection handled),
+//	         t (Date.now() at the call), events ([type, target] of the
+//	         submit, pagehide and pageshow events seen before the wasm ran)};
+//	         main adopts it as the document's one request and replays events
 //	define() registers the customized built-in <input is="one-time-code">
 //	         (class syntax in the loader: no eval); false where unsupported
 //	ready(impl) called once the binding runs, with impl = {version,

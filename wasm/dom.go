@@ -59,21 +59,35 @@ func (b *binding) Get(id int) {
 		return
 	}
 	p, err := callErr(creds, "get", credentialOptions(get(ctl, "signal")))
-	if err == nil {
-		b.aborts[id] = ctl
-		err = b.then(p, func(cred safejs.Value) {
-			delete(b.aborts, id)
-			code := get(cred, "code")
-			if code.Type() != safejs.TypeString {
-				reject("NotSupportedError", "navigator.credentials.get resolved without a code")
-				return
-			}
-			b.c.Resolved(id, str(code))
-		}, func(e safejs.Value) {
-			delete(b.aborts, id)
-			reject(errorName(e))
-		})
+	if err != nil {
+		reject(jsErr(err))
+		return
 	}
+	b.watch(id, ctl, p)
+}
+
+// Adopt attaches the get() the loader started (handoff.early) to request id.
+func (b *binding) Adopt(id int) {
+	b.watch(id, get(b.early, "ctl"), get(b.early, "promise"))
+}
+
+// watch routes the outcome of request id's get() promise p, which ctl
+// aborts, to the controller.
+func (b *binding) watch(id int, ctl, p safejs.Value) {
+	reject := func(name, msg string) { b.c.Rejected(id, name, msg) }
+	b.aborts[id] = ctl
+	err := b.then(p, func(cred safejs.Value) {
+		delete(b.aborts, id)
+		code := get(cred, "code")
+		if code.Type() != safejs.TypeString {
+			reject("NotSupportedError", "navigator.credentials.get resolved without a code")
+			return
+		}
+		b.c.Resolved(id, str(code))
+	}, func(e safejs.Value) {
+		delete(b.aborts, id)
+		reject(errorName(e))
+	})
 	if err != nil {
 		delete(b.aborts, id)
 		reject(jsErr(err))

@@ -51,6 +51,9 @@ type DOM interface {
 	// Get starts navigator.credentials.get({otp}); the outcome arrives
 	// through Resolved or Rejected.
 	Get(id int)
+	// Adopt makes the get() the loader started before the binding ran
+	// request id's; the outcome arrives through Resolved or Rejected.
+	Adopt(id int)
 	// Cancel aborts what Get started (its AbortController).
 	Cancel(id int, reason string)
 	// Fetch reads the dev outbox at url; the outcome arrives through Outbox.
@@ -151,7 +154,6 @@ type request struct {
 	id      int
 	el      Element
 	opts    Options
-	start   int64 // Unix milliseconds
 	dev     bool
 	stop    func()
 	poll    func()
@@ -193,6 +195,28 @@ func (c *Controller) Pending() Element {
 
 // Start arms a request for the best target on the page, if any.
 func (c *Controller) Start() { c.arm() }
+
+// Adopt makes the get() the loader started for el at started (Unix
+// milliseconds), before the binding ran, the document's one pending
+// request, instead of starting another (a second get() would cancel
+// it). From then on it is routed and ended as any automatic request;
+// its timeout counts from started, and a removed el ends it at once
+// ("removed"). Adopt reports false, leaving the caller to cancel it
+// quietly, when a request is pending already, the page is hidden, or el
+// may have no real get() (data-webotp="off", dev emulation); call Start
+// then.
+func (c *Controller) Adopt(el Element, started int64) bool {
+	if el == nil || c.req != nil || c.hidden {
+		return false
+	}
+	o := c.Options(el)
+	if o.Off || c.devFor(o) {
+		return false
+	}
+	c.begin(el, o, nil, started)
+	c.Mutated()
+	return true
+}
 
 // Mutated tells the controller the document changed: a removed target
 // ends its request with reason "removed", and a new target is armed.
@@ -277,7 +301,7 @@ func (c *Controller) Receive(el Element, timeout time.Duration, w Waiter) {
 		o.Timeout = timeout
 	}
 	delete(c.done, el)
-	c.begin(el, o, w)
+	c.begin(el, o, w, 0)
 }
 
 // Abort ends the pending request with reason "api" when it is for el,
@@ -449,30 +473,44 @@ func (c *Controller) arm() {
 		return
 	}
 	if el := c.route(); el != nil {
-		c.begin(el, c.Options(el), nil)
+		c.begin(el, c.Options(el), nil, 0)
 	}
 }
 
-func (c *Controller) begin(el Element, o Options, w Waiter) {
+// devFor reports whether a request with options o is emulated.
+func (c *Controller) devFor(o Options) bool {
+	return o.DevOutbox != "" && IsLoopback(c.dom.Hostname())
+}
+
+// begin makes a request for el the pending one. adopted is when the
+// loader started it (Unix milliseconds), 0 for a new one.
+func (c *Controller) begin(el Element, o Options, w Waiter, adopted int64) {
 	c.last++
+	now := c.dom.Now()
 	r := &request{
 		id:     c.last,
 		el:     el,
 		opts:   o,
-		start:  c.dom.Now(),
-		dev:    o.DevOutbox != "" && IsLoopback(c.dom.Hostname()),
+		dev:    adopted == 0 && c.devFor(o),
 		waiter: w,
 	}
 	c.req = r
-	r.stop = c.dom.After(o.Timeout, func() {
+	timeout := o.Timeout
+	if adopted > 0 && adopted < now {
+		timeout -= time.Duration(now-adopted) * time.Millisecond
+	}
+	r.stop = c.dom.After(max(timeout, 0), func() {
 		if c.current(r.id) == r {
 			c.abort(r, "timeout")
 			c.done[r.el] = true
 		}
 	})
-	if r.dev {
+	switch {
+	case adopted > 0:
+		c.dom.Adopt(r.id)
+	case r.dev:
 		c.dom.Fetch(r.id, o.DevOutbox)
-	} else {
+	default:
 		c.dom.Get(r.id)
 	}
 }

@@ -490,3 +490,81 @@ func TestDevEmulation(t *testing.T) {
 		})
 	}
 }
+
+func TestAdoptingTheLoadersRequest(t *testing.T) {
+	tests := []struct {
+		name   string
+		script attrs
+		input  *input
+		run    func(p *page, c *controller.Controller) bool
+		want   []string
+	}{
+		{
+			name:  "the loader's request becomes the pending one without a second get and a code fills it",
+			input: newInput("otp"),
+			run: func(p *page, c *controller.Controller) bool {
+				ok := c.Adopt(p.inputs[0], p.Now())
+				c.Start()
+				c.Resolved(1, "123456")
+				return ok
+			},
+			want: []string{"adopt 1", "set otp 123456", "event otp input", "event otp change",
+				"event otp autocomplete code=123456 source=webotp", "announce " + controller.Announcement},
+		},
+		{
+			name:  "its timeout counts from when the loader started it",
+			input: newInput("otp", "data-timeout", "10"),
+			run: func(p *page, c *controller.Controller) bool {
+				ok := c.Adopt(p.inputs[0], p.Now()-4000)
+				p.advance(5999 * time.Millisecond)
+				p.logf("5999ms")
+				p.advance(time.Millisecond)
+				return ok
+			},
+			want: []string{"adopt 1", "5999ms", "cancel 1 timeout", "event otp webotp:abort reason=timeout"},
+		},
+		{
+			name:  "an input removed before the binding ran ends it with reason removed",
+			input: &input{name: "otp", attrs: map[string]string{}},
+			run: func(p *page, c *controller.Controller) bool {
+				return c.Adopt(p.inputs[0], p.Now())
+			},
+			want: []string{"adopt 1", "cancel 1 removed", "event otp webotp:abort reason=removed"},
+		},
+		{
+			name:  "a submit before the binding ran, replayed, ends it with reason submit",
+			input: newInput("otp"),
+			run: func(p *page, c *controller.Controller) bool {
+				ok := c.Adopt(p.inputs[0], p.Now())
+				c.Submit(func(controller.Element) bool { return true })
+				return ok
+			},
+			want: []string{"adopt 1", "cancel 1 submit", "event otp webotp:abort reason=submit"},
+		},
+		{
+			name:   "under dev emulation it is refused, for the caller to cancel, and Start polls the outbox",
+			script: attrs{"data-dev-outbox": "/dev/outbox"},
+			input:  newInput("otp"),
+			run: func(p *page, c *controller.Controller) bool {
+				p.host = "localhost"
+				ok := c.Adopt(p.inputs[0], p.Now())
+				c.Start()
+				return ok
+			},
+			want: []string{"fetch 1 /dev/outbox"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPage(tt.input)
+			c := newController(p, tt.script)
+			adopted := tt.run(p, c)
+			if wantAdopted := tt.want[0] == "adopt 1"; adopted != wantAdopted {
+				t.Errorf("Adopt returned %v, want %v", adopted, wantAdopted)
+			}
+			if got := p.take(); !slices.Equal(got, tt.want) {
+				t.Errorf("log:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+		})
+	}
+}

@@ -16,7 +16,10 @@
 //     eligible target gets focus the request follows it without a new
 //     get(): the element only matters when the code arrives.
 //   - Arming. A request is armed at start, after document mutations and
-//     when a hidden page shows again. A filled, timed-out, submitted,
+//     when a hidden page shows again. The loader arms the first one
+//     itself, as soon as it sees a target input, without waiting for the
+//     wasm; the binding adopts that get() (Adopt) instead of starting
+//     another, and replays what happened to it meanwhile. A filled, timed-out, submitted,
 //     denied or failed input is not armed again automatically
 //     (window.webotp.receive can); a removed input ends its request with
 //     reason "removed" and the next eligible target is armed.

@@ -128,6 +128,7 @@ func itoa(i int) string {
 }
 
 func (p *page) Get(id int)                   { p.logf("get", itoa(id)) }
+func (p *page) Adopt(id int)                 { p.logf("adopt", itoa(id)) }
 func (p *page) Cancel(id int, reason string) { p.logf("cancel", itoa(id), reason) }
 func (p *page) Fetch(id int, url string)     { p.logf("fetch", itoa(id), url) }
 func (p *page) ShowConsent(id int, code, host string) {

@@ -559,3 +559,54 @@ func TestScriptFromAnotherOriginWorks(t *testing.T) {
 		t.Errorf("webotp.wasm requested from %q, want once from the script's origin %s", wasm, h.verifier)
 	}
 }
+
+// readyState says whether window.webotp.ready has settled yet.
+func (tb *tab) readyState() string {
+	tb.t.Helper()
+	return eval[string](tb, `Promise.race([window.webotp.ready.then(() => 'ready', () => 'failed'), new Promise((r) => setTimeout(() => r('pending'), 0))])`)
+}
+
+// The loader asks for the code itself, before the wasm is there (issue 4's
+// budget: get() within 150 ms of DOMContentLoaded); the wasm adopts that
+// request: a code that arrives before the wasm runs is filled by it, with
+// one get() in all.
+func TestCodeArrivingBeforeTheWasmRunsIsFilled(t *testing.T) {
+	tb := openTab(t, tabOptions{})
+	tb.navigate(testPage{scriptSrc: "/slow/webotp.js", body: codeForm(`autocomplete="one-time-code"`)}.url(t))
+	tb.waitPending()
+	if got := tb.readyState(); got != "pending" {
+		t.Fatalf("webotp.ready is %s while the wasm is still on its way; the test cannot see the early request", got)
+	}
+	code := deliver(t, tb)
+	tb.waitFor(`__fakeOtp.resolved.length === 1`, "the early get() to resolve")
+	if got := tb.readyState(); got != "pending" {
+		t.Errorf("webotp.ready is %s when the code arrived, want pending (the wasm was to arrive %v late)", got, slowWasm)
+	}
+	tb.waitForWithin(`document.getElementById('otp').value === `+quote(code), "#otp to hold the code once the wasm runs", waitLimit+slowWasm)
+	checkFilled(t, tb, "otp", code, "webotp")
+	if f := tb.fake(); f.Calls != 1 || f.MaxPending != 1 || f.Cancelled != 0 {
+		t.Errorf("get() calls %d, at most pending %d, cancelled %d; want 1, 1, 0", f.Calls, f.MaxPending, f.Cancelled)
+	}
+}
+
+// What happens to the early request before the wasm runs follows the same
+// rules once it does: a submit of the input's form ends it ("submit").
+func TestSubmitBeforeTheWasmRunsAbortsTheEarlyRequest(t *testing.T) {
+	tb := openTab(t, tabOptions{})
+	tb.navigate(testPage{scriptSrc: "/slow/webotp.js", body: codeForm(`autocomplete="one-time-code"`)}.url(t))
+	tb.waitPending()
+	tb.exec(`document.getElementById('f').requestSubmit()`)
+	if got := tb.readyState(); got != "pending" {
+		t.Fatalf("webotp.ready is %s right after the submit; the test cannot see the early request", got)
+	}
+	tb.waitForWithin(`window.__events.some((e) => e.type === 'webotp:abort')`, "a webotp:abort event once the wasm runs", waitLimit+slowWasm)
+	if got := abortReasons(tb.events()); len(got) != 1 || got[0] != "submit" {
+		t.Errorf("webotp:abort reasons %q, want [submit]", got)
+	}
+	tb.waitFor(`__fakeOtp.pending === 0`, "the request to end")
+	tb.settle()
+	checkAborted(t, tb)
+	if f := tb.fake(); f.Calls != 1 {
+		t.Errorf("get() called %d times, want 1 (the submitted input is not armed again)", f.Calls)
+	}
+}

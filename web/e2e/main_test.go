@@ -256,9 +256,13 @@ func (b *syncBuffer) tail(n int) string {
 
 // ---- the page server ----------------------------------------------------------
 
+// slowWasm is how long /slow/webotp.wasm takes to start arriving.
+const slowWasm = 1500 * time.Millisecond
+
 // pageServer serves the test pages: static files from testdata under /t/,
 // pages registered by a test under /p/, and the verifier's /webotp.js,
-// /webotp.wasm and /dev/outbox through a reverse proxy.
+// /webotp.wasm and /dev/outbox through a reverse proxy (/slow/webotp.js
+// too, whose wasm arrives slowWasm late).
 type pageServer struct {
 	static http.Handler
 	proxy  http.Handler
@@ -304,6 +308,19 @@ func (s *pageServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, p.html)
 	case r.URL.Path == "/webotp.js", r.URL.Path == "/webotp.wasm", strings.HasPrefix(r.URL.Path, "/dev/"):
 		s.proxy.ServeHTTP(w, r)
+	case r.URL.Path == "/slow/webotp.js", r.URL.Path == "/slow/webotp.wasm":
+		// The client with a wasm that takes slowWasm to arrive: what the
+		// loader does before the wasm runs can be observed.
+		if strings.HasSuffix(r.URL.Path, ".wasm") {
+			select {
+			case <-time.After(slowWasm):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = strings.TrimPrefix(r.URL.Path, "/slow")
+		s.proxy.ServeHTTP(w, r2)
 	default:
 		http.NotFound(w, r)
 	}

@@ -51,7 +51,7 @@
 		});
 	}
 
-	var impl, started, observer, settle = {};
+	var impl, started, observer, early, settle = {};
 	var ready = new Promise(function (resolve, reject) {
 		settle.resolve = resolve;
 		settle.reject = reject;
@@ -60,6 +60,9 @@
 
 	function fail(name, message) {
 		shims(false);
+		if (early) {
+			early.ctl.abort(); // nobody would fill it: end the early request
+		}
 		settle.reject(new DOMException(message, name));
 		doc.dispatchEvent(new CustomEvent('webotp:error', {bubbles: true, detail: {name: name, message: message}}));
 	}
@@ -82,7 +85,36 @@
 		}
 	}
 
-	function load(el) {
+	// arm starts the document's one get() for el at once, without waiting
+	// for the wasm: the wasm adopts it (handoff.early) and routes, aborts
+	// and fills it as its own. Until then page events that concern it are
+	// recorded for the wasm to replay. The promise is only held here; its
+	// rejection is handled, so it never reaches the console.
+	function arm(el) {
+		if (!el || dev(el) || el.disabled || el.readOnly || el.value) {
+			return;
+		}
+		try {
+			var ctl = new AbortController();
+			var p = navigator.credentials.get({otp: {transport: ['sms']}, signal: ctl.signal});
+			p.catch(function () {});
+			early = {input: el, ctl: ctl, promise: p, t: Date.now(), events: []};
+		} catch (e) {
+			// no navigator.credentials: the wasm reports it when it arms
+		}
+		function record(e) {
+			if (!impl) {
+				early.events.push([e.type, e.target]);
+			}
+		}
+		if (early) {
+			doc.addEventListener('submit', record, true);
+			win.addEventListener('pagehide', record);
+			win.addEventListener('pageshow', record);
+		}
+	}
+
+	function load(el, noArm) {
 		if (started) {
 			return;
 		}
@@ -94,6 +126,9 @@
 			settle.reject(new DOMException('WebOTP is not available in this browser', 'NotSupportedError'));
 			return;
 		}
+		if (!noArm) {
+			arm(el);
+		}
 		var go = new Go();
 		var url = new URL('webotp.wasm', src).href;
 		// The handoff: what the wasm needs from here. Not enumerable, and the
@@ -102,6 +137,7 @@
 			script: script,
 			src: src,
 			t0: t0, // dev emulation offers only messages sent after this
+			early: early,
 			define: define,
 			ready: function (i) {
 				impl = i;
@@ -144,7 +180,7 @@
 		ready: ready,
 		// receive(input, {timeout: seconds}) -> Promise<code>
 		receive: function (input, options) {
-			load(input);
+			load(input, true); // receive() starts its own request
 			return ready.then(function () {
 				return new Promise(function (resolve, reject) {
 					impl.receive(input, options && options.timeout, resolve, reject);
