@@ -280,9 +280,6 @@ func (s *Service) CheckPhone(ctx context.Context, app *App, phone, input string)
 	if newest == nil || newest.AppID != app.ID || newest.Phone != e164 {
 		return nil, ErrNotFound
 	}
-	if s.key(newest.KeyID) == nil {
-		return nil, s.removedKey(newest)
-	}
 	return s.check(ctx, app, newest.ID, c)
 }
 
@@ -305,9 +302,11 @@ func (s *Service) check(ctx context.Context, app *App, id, c string) (*CheckResu
 	}
 	key := s.key(r.KeyID)
 	if key == nil {
-		// Known only after the reservation, which counted this check as a
-		// wrong guess would: no code can be right.
-		return nil, s.removedKey(r)
+		// Its master key was removed: nothing can check it any more. This
+		// is known only after the reservation, which counted the check as
+		// a wrong guess would (no code can be right).
+		s.cfg.Logger.Warn("verification derived with a removed master key", "op", "check", "id", id, "key_id", r.KeyID)
+		return nil, NotPending(StatusExpired)
 	}
 	want, err := key.codes.Derive(codeInput(r), uint64(r.Sends), lim.CodeLength)
 	if err != nil {
@@ -331,13 +330,6 @@ func (s *Service) check(ctx context.Context, app *App, id, c string) (*CheckResu
 // failPhoneKey names the per-phone failure budget; as a PerPhone limit the
 // store completes it with the phone key.
 const failPhoneKey = "fail:phone:"
-
-// removedKey answers a check of v, whose master key was removed: nothing
-// can check it any more.
-func (s *Service) removedKey(v *Verification) error {
-	s.cfg.Logger.Warn("verification derived with a removed master key", "op", "check", "id", v.ID, "key_id", v.KeyID)
-	return NotPending(StatusExpired)
-}
 
 // Cancel cancels a pending verification.
 func (s *Service) Cancel(ctx context.Context, app *App, id string) (*Verification, error) {

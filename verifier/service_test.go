@@ -1,9 +1,12 @@
 package verifier_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -633,4 +636,173 @@ func TestATemplateTheFormatterRefusesIsInternalAndCountsNothing(t *testing.T) {
 	}
 	e.app.Text = ""
 	e.start("+14155550123") // the refused start counted nothing
+}
+
+// countingStore records the name of every Store call.
+type countingStore struct {
+	verifier.Store
+	mu    sync.Mutex
+	calls []string
+}
+
+func (c *countingStore) record(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = append(c.calls, name)
+}
+
+// take returns the calls recorded since the last take.
+func (c *countingStore) take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	calls := c.calls
+	c.calls = nil
+	return calls
+}
+
+func (c *countingStore) Create(ctx context.Context, v *verifier.Verification, l []verifier.Limit) error {
+	c.record("Create")
+	return c.Store.Create(ctx, v, l)
+}
+
+func (c *countingStore) Get(ctx context.Context, id string) (*verifier.Verification, error) {
+	c.record("Get")
+	return c.Store.Get(ctx, id)
+}
+
+func (c *countingStore) Newest(ctx context.Context, appID, phoneKey string) (*verifier.Verification, error) {
+	c.record("Newest")
+	return c.Store.Newest(ctx, appID, phoneKey)
+}
+
+func (c *countingStore) Resend(ctx context.Context, appID, id string, now time.Time, l []verifier.Limit) (*verifier.Verification, error) {
+	c.record("Resend")
+	return c.Store.Resend(ctx, appID, id, now, l)
+}
+
+func (c *countingStore) ReserveCheck(ctx context.Context, appID, id string, now time.Time, l []verifier.Limit) (*verifier.Verification, error) {
+	c.record("ReserveCheck")
+	return c.Store.ReserveCheck(ctx, appID, id, now, l)
+}
+
+func (c *countingStore) Approve(ctx context.Context, id string, sends int, now time.Time, l []verifier.Limit) (*verifier.Verification, error) {
+	c.record("Approve")
+	return c.Store.Approve(ctx, id, sends, now, l)
+}
+
+func (c *countingStore) Cancel(ctx context.Context, appID, id string, now time.Time) (*verifier.Verification, error) {
+	c.record("Cancel")
+	return c.Store.Cancel(ctx, appID, id, now)
+}
+
+func (c *countingStore) SetDeliveryError(ctx context.Context, id string, sends int, reason string) error {
+	c.record("SetDeliveryError")
+	return c.Store.SetDeliveryError(ctx, id, sends, reason)
+}
+
+func TestEachRequestIsOneStoreCallOnTheCommonPath(t *testing.T) {
+	var cs *countingStore
+	e := newEnv(t, func(c *verifier.Config) {
+		cs = &countingStore{Store: c.Store}
+		c.Store = cs
+	})
+	other := &verifier.App{ID: "other", Origins: e.app.Origins}
+	v := e.start("+14155550123")
+	cs.take()
+	ctx := t.Context()
+	tests := []struct {
+		name string
+		call func() error
+		want []string
+	}{
+		{"a wrong code is one reservation", func() error {
+			_, err := e.svc.Check(ctx, e.app, v.ID, wrong(e.codeOf()))
+			return err
+		}, []string{"ReserveCheck"}},
+		{"a check of another app's verification is one refused reservation", func() error {
+			_, err := e.svc.Check(ctx, other, v.ID, e.codeOf())
+			if verifier.ErrorCode(err) != verifier.CodeNotFound {
+				return fmt.Errorf("error %v, want not_found", err)
+			}
+			return nil
+		}, []string{"ReserveCheck"}},
+		{"a resend is one store call", func() error {
+			e.clock.advance(time.Minute)
+			_, err := e.svc.Resend(ctx, e.app, v.ID)
+			return err
+		}, []string{"Resend"}},
+		{"a resend of another app's verification is one refused call", func() error {
+			_, err := e.svc.Resend(ctx, other, v.ID)
+			if verifier.ErrorCode(err) != verifier.CodeNotFound {
+				return fmt.Errorf("error %v, want not_found", err)
+			}
+			return nil
+		}, []string{"Resend"}},
+		{"the right code is a reservation and an approval", func() error {
+			r, err := e.svc.Check(ctx, e.app, v.ID, e.codeOf())
+			if err == nil && !r.Valid {
+				return errors.New("the right code did not check")
+			}
+			return err
+		}, []string{"ReserveCheck", "Approve"}},
+		{"a cancel of another app's verification is one refused call", func() error {
+			w := e.start("+14155550124")
+			cs.take()
+			_, err := e.svc.Cancel(ctx, other, w.ID)
+			if verifier.ErrorCode(err) != verifier.CodeNotFound {
+				return fmt.Errorf("error %v, want not_found", err)
+			}
+			if _, err := e.svc.Cancel(ctx, e.app, w.ID); err != nil {
+				return err
+			}
+			return nil
+		}, []string{"Cancel", "Cancel"}},
+	}
+	for _, tc := range tests {
+		if err := tc.call(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := cs.take(); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: store calls %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if got, _ := e.svc.Get(ctx, e.app, v.ID); got.Attempts != 2 || got.Sends != 2 {
+		t.Fatalf("attempts %d sends %d, want 2 and 2: another app's calls counted", got.Attempts, got.Sends)
+	}
+}
+
+func TestAVerificationOfARemovedMasterKeyAnswersExpired(t *testing.T) {
+	store := memstore.New(memstore.Options{SweepInterval: -1})
+	clk := &clock{t: t0}
+	out := &outbox{}
+	var log bytes.Buffer
+	mk := func(keys ...verifier.MasterKey) *verifier.Service {
+		s, err := verifier.NewService(verifier.Config{Store: store, Sender: out, Keys: keys, Now: clk.Now,
+			Rand: &counterRand{n: uint64(len(keys)) << 32}, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	app := &verifier.App{ID: "shop", Origins: []string{"https://www.example.com"}}
+	v, err := mk(key1).Start(t.Context(), app, verifier.StartRequest{Phone: "+14155550123", Origin: "https://www.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := derive(t, key1, v, 6)
+	after := mk(key2)
+	_, err = after.Check(t.Context(), app, v.ID, c)
+	if e := wantCode(t, err, verifier.CodeNotPending); e.Status != verifier.StatusExpired {
+		t.Fatalf("Check: status %s, want expired", e.Status)
+	}
+	// By phone it cannot even be found: its phone key is a hash with the
+	// removed key.
+	_, err = after.CheckPhone(t.Context(), app, "+14155550123", c)
+	wantCode(t, err, verifier.CodeNotFound)
+	if !strings.Contains(log.String(), "removed master key") {
+		t.Fatalf("no warning logged: %q", log.String())
+	}
+	if got, _ := after.Get(t.Context(), app, v.ID); got.Stored != verifier.StatusPending {
+		t.Fatalf("stored status %s, want pending (never approved)", got.Stored)
+	}
 }
