@@ -33,6 +33,7 @@ type runner struct {
 	redisMemN          int
 	coldLoads          int    // page loads per client timing
 	profile            bool   // write CPU profiles of the servers
+	redisPID           int    // of the running redis-server
 	loadavg            string // 1, 5 and 15 minutes, before the run
 	rows               []row
 	failed             []string
@@ -172,18 +173,55 @@ func (r *runner) command(ctx context.Context, env []string, argv ...string) (str
 	return out.String(), nil
 }
 
-// wrk runs wrk with a script against url: a warm-up run, then the measured one.
-func (r *runner) runWrk(ctx context.Context, script, url string, env []string) (wrkResult, error) {
+// runWrk runs wrk with a script against url: a warm-up run, then the
+// measured one, during which it also counts the CPU time the server
+// processes (pids) use.
+func (r *runner) runWrk(ctx context.Context, script, url string, env []string, pids ...int) (wrkResult, error) {
 	base := append(append([]string{}, r.loadCPU...), r.wrk, "-t", strconv.Itoa(r.threads), "-c", strconv.Itoa(r.conns),
 		"-s", filepath.Join(r.root, "build", "bench", script))
 	if _, err := r.command(ctx, env, append(base, "-d", durArg(r.warmup), url)...); err != nil {
+		return wrkResult{}, err
+	}
+	cpu0, err := processCPU(pids...)
+	if err != nil {
 		return wrkResult{}, err
 	}
 	out, err := r.command(ctx, env, append(base, "-d", durArg(r.duration), "--latency", url)...)
 	if err != nil {
 		return wrkResult{}, err
 	}
-	return parseWrk(out)
+	cpu1, err := processCPU(pids...)
+	if err != nil {
+		return wrkResult{}, err
+	}
+	w, err := parseWrk(out)
+	w.CPU = cpu1 - cpu0
+	return w, err
+}
+
+// processCPU is the user and system CPU time the processes have used, from
+// /proc/PID/stat (in clock ticks of 10 ms, Linux's USER_HZ).
+func processCPU(pids ...int) (time.Duration, error) {
+	var total time.Duration
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, fmt.Errorf("process CPU: %w", err)
+		}
+		// The command name (field 2) may hold spaces: fields count from the last ')'.
+		i := bytes.LastIndexByte(b, ')')
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 {
+			return 0, fmt.Errorf("process CPU: short /proc/%d/stat", pid)
+		}
+		utime, err1 := strconv.ParseInt(f[11], 10, 64)
+		stime, err2 := strconv.ParseInt(f[12], 10, 64)
+		if err1 != nil || err2 != nil {
+			return 0, fmt.Errorf("process CPU: bad /proc/%d/stat", pid)
+		}
+		total += time.Duration(utime+stime) * 10 * time.Millisecond
+	}
+	return total, nil
 }
 
 // durArg formats d the way wrk reads durations (whole seconds).

@@ -30,27 +30,44 @@ func (r *runner) verifier(ctx context.Context) error {
 	}
 	defer stopRedis()
 
+	// The three check figures that make the ratios run back to back, so
+	// that whatever else the machine does affects them alike; the
+	// half-rate and start runs follow on a fresh memstore server.
 	idsMem := filepath.Join(r.out, "bench", "ids-memstore.txt")
-	mem, err := r.measure(ctx, "webotp", "memory", idsMem, 0, true)
+	mem, err := r.measure(ctx, "webotp", "memory", idsMem, 0, nil)
 	if err != nil {
 		r.fail("verifier check/start, memstore", err)
 		return nil
 	}
-	red, err := r.measure(ctx, "webotp", "redis://"+redisAddr+"/0", filepath.Join(r.out, "bench", "ids-redis.txt"), 0, true)
-	if err != nil {
-		r.fail("verifier check/start, Redis", err)
-	}
-	nh, err := r.measure(ctx, "nethttp", "memory", filepath.Join(r.out, "bench", "ids-nethttp.txt"), 0, false)
-	if err != nil {
-		r.fail("verifier check, net/http", err)
-	}
-	ceil, err := r.measure(ctx, "ceiling", "", idsMem, mem.bodySize, false)
+	ceil, err := r.measure(ctx, "ceiling", "", idsMem, mem.bodySize, nil)
 	if err != nil {
 		r.fail("verifier ceiling", err)
 	}
+	nh, err := r.measure(ctx, "nethttp", "memory", filepath.Join(r.out, "bench", "ids-nethttp.txt"), 0, nil)
+	if err != nil {
+		r.fail("verifier check, net/http", err)
+	}
+	more, err := r.measure(ctx, "webotp", "memory", idsMem, 0, mem.check)
+	if err != nil {
+		r.fail("verifier half rate/start, memstore", err)
+		return nil
+	}
+	mem.half, mem.start = more.half, more.start
+	red, err := r.measure(ctx, "webotp", "redis://"+redisAddr+"/0", filepath.Join(r.out, "bench", "ids-redis.txt"), 0, nil)
+	if err == nil {
+		var more *serverFigures
+		more, err = r.measure(ctx, "webotp", "redis://"+redisAddr+"/0", filepath.Join(r.out, "bench", "ids-redis-2.txt"), 0, red.check)
+		if err == nil {
+			red.half, red.start = more.half, more.start
+		}
+	}
+	if err != nil {
+		r.fail("verifier check/start, Redis", err)
+		red = nil
+	}
 
 	line := func(w *wrkResult) string {
-		s := fmt.Sprintf("%s req/s; p50 %s, p99 %s", thousands(w.RPS), msStr(w.P50), msStr(w.P99))
+		s := fmt.Sprintf("%s req/s; p50 %s, p99 %s; server CPU %.1f µs/req", thousands(w.RPS), msStr(w.P50), msStr(w.P99), us(w.cpuPerRequest()))
 		if w.Non2xx > 0 || w.SockErrors > 0 {
 			s += fmt.Sprintf("; %d non-2xx, %d socket errors", w.Non2xx, w.SockErrors)
 		}
@@ -67,14 +84,14 @@ func (r *runner) verifier(ctx context.Context) error {
 	if ceil != nil {
 		r.add("verifier", fmt.Sprintf("ceiling: bare fasthttp handler, same %d-byte body", mem.bodySize), line(ceil.check), "", "")
 		q := mem.check.RPS / ceil.check.RPS
-		r.add("verifier", "check on memstore / ceiling", fmt.Sprintf("%.2f", q), "≥ 0.75", verdict(q >= 0.75))
+		r.add("verifier", "check on memstore / ceiling (req/s; by server CPU per request)", fmt.Sprintf("%.2f; %.2f", q, cpuRatio(ceil.check, mem.check)), "≥ 0.75", verdict(q >= 0.75))
 	}
 	if nh != nil {
 		q := mem.check.RPS / nh.check.RPS
-		r.add("verifier", "check on memstore / net/http", fmt.Sprintf("%.2f×", q), "≥ 1.5×", verdict(q >= 1.5))
+		r.add("verifier", "check on memstore / net/http (req/s; by server CPU per request)", fmt.Sprintf("%.2f×; %.2f×", q, cpuRatio(nh.check, mem.check)), "≥ 1.5×", verdict(q >= 1.5))
 	}
 	if red != nil {
-		r.add("verifier", "check on Redis / memstore", fmt.Sprintf("%.2f", red.check.RPS/mem.check.RPS), "", "")
+		r.add("verifier", "check on Redis / memstore (req/s; by server+Redis CPU per request)", fmt.Sprintf("%.2f; %.2f", red.check.RPS/mem.check.RPS, cpuRatio(mem.check, red.check)), "", "")
 	}
 	r.add("verifier", "start (new phone each), webotp on memstore, "+conc, line(mem.start), "", "")
 	if red != nil {
@@ -100,9 +117,10 @@ func (r *runner) verifier(ctx context.Context) error {
 	return nil
 }
 
-// measure starts one server, runs the check load (and, when full, the
-// start load and the half-rate latency run) against it and stops it.
-func (r *runner) measure(ctx context.Context, impl, store, ids string, size int, full bool) (*serverFigures, error) {
+// measure starts one server and runs the check load against it or, when
+// maxCheck (the check figure of an earlier run) is given, the half-rate
+// latency run and the start load; then it stops the server.
+func (r *runner) measure(ctx context.Context, impl, store, ids string, size int, maxCheck *wrkResult) (*serverFigures, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -114,14 +132,29 @@ func (r *runner) measure(ctx context.Context, impl, store, ids string, size int,
 		argv = append(argv, "--store", store, "--preload", strconv.Itoa(r.preload), "--ids", ids)
 	}
 	if r.profile {
-		name := impl + "-" + strings.NewReplacer("://", "-", ":", "-", "/", "-").Replace(store) + ".pprof"
-		argv = append(argv, "--cpuprofile", filepath.Join(r.out, "bench", strings.TrimSuffix(strings.ReplaceAll(name, "--", "-"), "-")))
+		what := "check"
+		if maxCheck != nil {
+			what = "half-start"
+		}
+		kind := "memory"
+		if strings.HasPrefix(store, "redis") {
+			kind = "redis"
+		}
+		name := fmt.Sprintf("%s-%s-%s.pprof", impl, kind, what)
+		if impl == "ceiling" {
+			name = "ceiling.pprof"
+		}
+		argv = append(argv, "--cpuprofile", filepath.Join(r.out, "bench", name))
 	}
 	p, _, err := startProc(ctx, impl, argv, nil, "ready", 3*time.Minute, r.log)
 	if err != nil {
 		return nil, err
 	}
 	defer p.stop()
+	pids := []int{p.cmd.Process.Pid}
+	if strings.HasPrefix(store, "redis") {
+		pids = append(pids, r.redisPID)
+	}
 	url := "http://" + addr
 	env := []string{"WEBOTP_BENCH_IDS=" + ids, "WEBOTP_BENCH_KEY=" + benchKey}
 	f := &serverFigures{}
@@ -140,25 +173,25 @@ func (r *runner) measure(ctx context.Context, impl, store, ids string, size int,
 		}
 		f.bodySize = n
 	}
-	fmt.Fprintf(r.log, "bench: %s %s: check\n", impl, store)
-	w, err := r.runWrk(ctx, "check.lua", url, env)
-	if err != nil {
-		return nil, err
-	}
-	f.check = &w
-	if !full {
+	if maxCheck == nil {
+		fmt.Fprintf(r.log, "bench: %s %s: check\n", impl, store)
+		w, err := r.runWrk(ctx, "check.lua", url, env, pids...)
+		if err != nil {
+			return nil, err
+		}
+		f.check = &w
 		return f, nil
 	}
 	fmt.Fprintf(r.log, "bench: %s %s: check at half rate\n", impl, store)
 	var h rateResult
 	argv = append(append([]string{}, r.loadCPU...), r.self, "rate", "--url", url, "--key", benchKey, "--ids", ids,
-		"--rate", strconv.Itoa(int(w.RPS/2)), "-c", strconv.Itoa(r.conns), "--warmup", r.warmup.String(), "-d", r.duration.String())
+		"--rate", strconv.Itoa(int(maxCheck.RPS/2)), "-c", strconv.Itoa(r.conns), "--warmup", r.warmup.String(), "-d", r.duration.String())
 	if err := r.jsonCommand(ctx, &h, argv...); err != nil {
 		return nil, err
 	}
 	f.half = &h
 	fmt.Fprintf(r.log, "bench: %s %s: start\n", impl, store)
-	s, err := r.runWrk(ctx, "start.lua", url, append(env, "WEBOTP_BENCH_ORIGIN="+benchOrigin))
+	s, err := r.runWrk(ctx, "start.lua", url, append(env, "WEBOTP_BENCH_ORIGIN="+benchOrigin), pids...)
 	if err != nil {
 		return nil, err
 	}
@@ -188,8 +221,21 @@ func (r *runner) startRedis(ctx context.Context) (string, func(), error) {
 		p.stop()
 		return "", nil, err
 	}
+	r.redisPID = p.cmd.Process.Pid
 	return addr, p.stop, nil
 }
+
+// cpuRatio is a's CPU time per request over b's: the throughput of b
+// relative to a's if both were bound by the same core, whatever else the
+// machine was doing meanwhile.
+func cpuRatio(a, b *wrkResult) float64 {
+	if b.cpuPerRequest() == 0 {
+		return 0
+	}
+	return float64(a.cpuPerRequest()) / float64(b.cpuPerRequest())
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 func msStr(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + " ms"

@@ -16,6 +16,16 @@ type wrkResult struct {
 	Requests   int
 	Non2xx     int
 	SockErrors int
+	// CPU is the CPU time the server (and Redis) used during the run.
+	CPU time.Duration
+}
+
+// cpuPerRequest is the server's CPU time per answered request.
+func (w *wrkResult) cpuPerRequest() time.Duration {
+	if w.Requests == 0 {
+		return 0
+	}
+	return w.CPU / time.Duration(w.Requests)
 }
 
 var (
