@@ -86,6 +86,14 @@ func Parse(msg string, rules Rules) (OTP, error) {
 	return OTP{}, &ParseError{Reason: reasonUnknownRules}
 }
 
+// ParseChromium is Parse(msg, Chromium). Callers that only ever read
+// messages as Chromium does (the browser client) use it so that the other
+// grammar is not linked in.
+func ParseChromium(msg string) (OTP, error) { return parseChromium(msg) }
+
+// ParseSpec is Parse(msg, Spec).
+func ParseSpec(msg string) (OTP, error) { return parseSpec(msg) }
+
 // isSpace reports whether c is ASCII whitespace: the Infra standard's set and
 // RE2's \s alike (TAB, LF, FF, CR, SPACE; not VT).
 func isSpace(c byte) bool {

@@ -137,3 +137,18 @@ func TestChromiumMatchAtPointsAtTheFirstMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestParseChromiumAndParseSpecAreParseWithTheirRules(t *testing.T) {
+	for _, tc := range parseCases {
+		for _, r := range []struct {
+			rules otpmsg.Rules
+			parse func(string) (otpmsg.OTP, error)
+		}{{otpmsg.Chromium, otpmsg.ParseChromium}, {otpmsg.Spec, otpmsg.ParseSpec}} {
+			want, wantErr := otpmsg.Parse(tc.msg, r.rules)
+			got, err := r.parse(tc.msg)
+			if got != want || (err == nil) != (wantErr == nil) {
+				t.Errorf("%s: Parse%v(%q) = %+v, %v; Parse with %v gives %+v, %v", tc.name, r.rules, tc.msg, got, err, r.rules, want, wantErr)
+			}
+		}
+	}
+}

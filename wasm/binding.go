@@ -4,7 +4,6 @@ package main
 
 import (
 	"errors"
-	"time"
 
 	"github.com/hack-pad/safejs"
 	"github.com/webotp/webotp/otpmsg"
@@ -101,7 +100,7 @@ func newBinding(win, handoff safejs.Value) (*binding, error) {
 		Script: scriptAttrs{get(handoff, "script")},
 		Loaded: loaded,
 		Parse: func(msg string) (string, string, string, bool) {
-			o, err := otpmsg.Parse(msg, otpmsg.Chromium)
+			o, err := otpmsg.ParseChromium(msg)
 			return o.Host, o.Code, o.EmbeddedHost, err == nil
 		},
 	})
@@ -335,9 +334,9 @@ func (b *binding) insert(e *element, text string) {
 	b.fire(e.v, "input", nil, false)
 }
 
-// after runs f once after d on the page's event loop (setTimeout); it
+// after runs f once after ms milliseconds on the page's event loop (setTimeout); it
 // returns a function that cancels it.
-func (b *binding) after(d time.Duration, f func()) func() {
+func (b *binding) after(ms int64, f func()) func() {
 	done := false
 	var cb safejs.Func
 	cb = b.fn(func(safejs.Value, []safejs.Value) any {
@@ -348,7 +347,7 @@ func (b *binding) after(d time.Duration, f func()) func() {
 		}
 		return nil
 	})
-	handle, err := callErr(b.win, "setTimeout", cb, d.Milliseconds())
+	handle, err := callErr(b.win, "setTimeout", cb, ms)
 	if err != nil {
 		done = true
 		cb.Release()

@@ -38,7 +38,10 @@
 // [data-action=deny].
 //
 // Size: the helpers in js.go funnel every safejs call through a few
-// out-of-line functions, and the code avoids errors.As, strconv.ParseFloat,
-// strings.ToLower and time.Time in types reachable from interfaces, each of
-// which links tens of KB into the wasm (build/client.sh reports the sizes).
+// out-of-line functions, build/client.sh compiles this module without
+// inlining, and the code avoids errors.As, strconv.ParseFloat,
+// strings.ToLower, strings.Index (Cut), the Spec grammar of otpmsg
+// (ParseChromium only) and time.Time or time.Duration in types reachable
+// from interfaces (Duration.String), each of which links KBs into the wasm
+// (build/client.sh reports the sizes).
 package main

@@ -4,7 +4,6 @@ package main
 
 import (
 	"errors"
-	"time"
 
 	"github.com/hack-pad/safejs"
 	"github.com/webotp/webotp/wasm/controller"
@@ -33,8 +32,8 @@ func (b *binding) Now() int64 {
 	return int64(num(call(get(b.win, "Date"), "now")))
 }
 
-// After calls f after d through setTimeout.
-func (b *binding) After(d time.Duration, f func()) func() { return b.after(d, f) }
+// After calls f after ms milliseconds through setTimeout.
+func (b *binding) After(ms int64, f func()) func() { return b.after(ms, f) }
 
 // credentialOptions builds {otp: {transport: ["sms"]}, signal}. The
 // transport must be a JavaScript array of strings: []any, not []string.

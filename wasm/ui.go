@@ -45,7 +45,7 @@ func (b *binding) Announce(msg string) {
 	}
 	live := b.live
 	set(live, "textContent", "")
-	b.after(50e6, func() { set(live, "textContent", msg) })
+	b.after(50, func() { set(live, "textContent", msg) })
 }
 
 // create makes an element with a style, a text and attributes (name,

@@ -46,8 +46,10 @@ type DOM interface {
 	// a time.Time: a time.Time in this interface links time's formatting
 	// code into the wasm (tens of KB).
 	Now() int64
-	// After calls f once after d unless stop is called first.
-	After(d time.Duration, f func()) (stop func())
+	// After calls f once after ms milliseconds unless stop is called
+	// first. (Milliseconds, not a time.Duration: a Duration in this
+	// interface links Duration.String into the wasm.)
+	After(ms int64, f func()) (stop func())
 	// Get starts navigator.credentials.get({otp}); the outcome arrives
 	// through Resolved or Rejected.
 	Get(id int)
@@ -151,16 +153,20 @@ type offer struct {
 
 // request is the document's one pending request.
 type request struct {
-	id      int
-	el      Element
-	opts    Options
-	dev     bool
-	stop    func()
-	poll    func()
-	consent bool
-	code    string
-	netErr  bool
-	waiter  Waiter
+	id int
+	el Element
+	// autosubmit and outbox are the Options that matter once a request
+	// runs. (Not the Options: its time.Duration, reachable from the DOM
+	// interface, would link Duration.String into the wasm.)
+	autosubmit bool
+	outbox     string
+	dev        bool
+	stop       func()
+	poll       func()
+	consent    bool
+	code       string
+	netErr     bool
+	waiter     Waiter
 }
 
 // New returns a controller driving dom. Call Start once the binding's
@@ -245,7 +251,7 @@ func (c *Controller) Focused(el Element) {
 		return
 	}
 	r.el = el
-	r.opts.Autosubmit = c.Options(el).Autosubmit
+	r.autosubmit = c.Options(el).Autosubmit
 }
 
 // Input tells the controller el's value changed: a refusal message
@@ -364,10 +370,10 @@ func (c *Controller) Outbox(id int, msgs []OutboxMessage, err error) {
 		c.dom.ShowConsent(r.id, code, h)
 		return
 	}
-	r.poll = c.dom.After(PollInterval, func() {
+	r.poll = c.dom.After(PollInterval.Milliseconds(), func() {
 		if c.current(id) == r && !r.consent {
 			r.poll = nil
-			c.dom.Fetch(id, r.opts.DevOutbox)
+			c.dom.Fetch(id, r.outbox)
 		}
 	})
 }
@@ -408,7 +414,7 @@ func (c *Controller) Paste(el Element, text string) (PasteResult, string) {
 		if r := c.req; r != nil && r.el == el {
 			c.end(r)
 			c.dom.Cancel(r.id, "paste")
-			autosubmit, w = r.opts.Autosubmit, r.waiter
+			autosubmit, w = r.autosubmit, r.waiter
 		}
 		c.done[el] = true
 		c.put(el, code, "paste", autosubmit)
@@ -488,18 +494,19 @@ func (c *Controller) begin(el Element, o Options, w Waiter, adopted int64) {
 	c.last++
 	now := c.dom.Now()
 	r := &request{
-		id:     c.last,
-		el:     el,
-		opts:   o,
-		dev:    adopted == 0 && c.devFor(o),
-		waiter: w,
+		id:         c.last,
+		el:         el,
+		autosubmit: o.Autosubmit,
+		outbox:     o.DevOutbox,
+		dev:        adopted == 0 && c.devFor(o),
+		waiter:     w,
 	}
 	c.req = r
 	timeout := o.Timeout
 	if adopted > 0 && adopted < now {
 		timeout -= time.Duration(now-adopted) * time.Millisecond
 	}
-	r.stop = c.dom.After(max(timeout, 0), func() {
+	r.stop = c.dom.After(max(timeout, 0).Milliseconds(), func() {
 		if c.current(r.id) == r {
 			c.abort(r, "timeout")
 			c.done[r.el] = true
@@ -555,7 +562,7 @@ func (c *Controller) fail(r *request, name, message string) {
 func (c *Controller) fill(r *request, code, source string) {
 	c.end(r)
 	c.done[r.el] = true
-	c.put(r.el, code, source, r.opts.Autosubmit)
+	c.put(r.el, code, source, r.autosubmit)
 	if r.waiter != nil {
 		r.waiter.Resolve(code)
 	}

@@ -79,8 +79,8 @@ func (p *page) Focused() controller.Element {
 func (p *page) Hostname() string { return p.host }
 func (p *page) Now() int64       { return p.now.UnixMilli() }
 
-func (p *page) After(d time.Duration, f func()) func() {
-	t := &timer{at: p.now.Add(d), f: f}
+func (p *page) After(ms int64, f func()) func() {
+	t := &timer{at: p.now.Add(time.Duration(ms) * time.Millisecond), f: f}
 	p.timers = append(p.timers, t)
 	return func() { t.stopped = true }
 }
@@ -182,7 +182,7 @@ func (w *waiter) Resolve(code string)         { w.got = "resolve " + code }
 func (w *waiter) Reject(name, message string) { w.got = "reject " + name + ": " + message }
 
 func chromiumParse(msg string) (host, code, embedded string, ok bool) {
-	o, err := otpmsg.Parse(msg, otpmsg.Chromium)
+	o, err := otpmsg.ParseChromium(msg)
 	if err != nil {
 		return "", "", "", false
 	}

@@ -68,7 +68,11 @@ func ResolveOptions(script, input Attrs) Options {
 // rather than using strconv.ParseFloat, which would add its tables to
 // the wasm.
 func parseSeconds(v string) (time.Duration, bool) {
-	whole, frac, _ := strings.Cut(trimASCII(v), ".")
+	// Not strings.Cut: its strings.Index links ~4 KB of search code.
+	whole, frac := trimASCII(v), ""
+	if i := strings.IndexByte(whole, '.'); i >= 0 {
+		whole, frac = whole[:i], whole[i+1:]
+	}
 	if whole == "" && frac == "" {
 		return 0, false
 	}
