@@ -389,3 +389,64 @@ func TestReceiveRejectsWhatIsNotAnInput(t *testing.T) {
 		t.Errorf("receive(<div>) settled with %q, want reject TypeError", r)
 	}
 }
+
+// early sets handoff.early as the loader does when it called get() itself:
+// promise is what that get() returned, events what it recorded.
+func (p *fakePage) early(t *testing.T, promise safejs.Value, events []any) safejs.Value {
+	t.Helper()
+	ctl, err := global(t, "AbortController").New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set(p.b.handoff, "early", map[string]any{
+		"input": p.input, "ctl": ctl, "promise": promise, "t": float64(time.Now().UnixMilli()), "events": events,
+	})
+	return ctl
+}
+
+func TestAdoptFillsFromTheLoadersGetWithoutCallingGetAgain(t *testing.T) {
+	p := newFakePage(t)
+	events := record(t, p.input, "autocomplete", "code", "source")
+	resolved, err := global(t, "Promise").Call("resolve", map[string]any{"type": "otp", "id": "", "code": "135790"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.early(t, resolved, []any{})
+	p.b.adopt()
+	if d := wait(t, events, "autocomplete"); d != "code=135790 source=webotp" {
+		t.Errorf("autocomplete detail %q", d)
+	}
+	if v := str(get(p.input, "value")); v != "135790" {
+		t.Errorf("input value %q, want 135790", v)
+	}
+	select {
+	case <-p.options:
+		t.Error("navigator.credentials.get was called again: the loader's request was not adopted")
+	default:
+	}
+	time.Sleep(100 * time.Millisecond) // the announcement's timer, before the page's functions go
+}
+
+func TestAdoptReplaysASubmitSeenBeforeTheWasmRan(t *testing.T) {
+	p := newFakePage(t)
+	form := newTarget(t, map[string]any{"contains": jsFunc(t, func([]safejs.Value) any { return true })})
+	set(p.input, "form", form)
+	aborts := record(t, p.input, "webotp:abort", "reason")
+	pending, err := global(t, "Promise").New(jsFunc(t, func([]safejs.Value) any { return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl := p.early(t, pending, []any{[]any{"submit", form}})
+	p.b.adopt()
+	if d := wait(t, aborts, "webotp:abort"); d != "reason=submit" {
+		t.Errorf("webotp:abort detail %q, want reason=submit", d)
+	}
+	if !truthy(get(get(ctl, "signal"), "aborted")) {
+		t.Error("the loader's AbortController was not aborted")
+	}
+	select {
+	case <-p.options:
+		t.Error("navigator.credentials.get was called: the submitted input was armed again")
+	default:
+	}
+}
