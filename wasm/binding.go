@@ -198,10 +198,8 @@ func (b *binding) observe() error {
 	if err != nil {
 		return err
 	}
-	_, err = callErr(obs, "observe", get(b.doc, "documentElement"), map[string]any{
-		"childList": true, "subtree": true, "attributes": true,
-		"attributeFilter": []any{"autocomplete", "is", "disabled", "readonly", "data-webotp"},
-	})
+	_, err = callErr(obs, "observe", get(b.doc, "documentElement"), b.json(`{"childList":true,"subtree":true,"attributes":true,`+
+		`"attributeFilter":["autocomplete","is","disabled","readonly","data-webotp"]}`))
 	return err
 }
 

@@ -146,7 +146,8 @@ func TestCredentialOptionsPassTransportAsAJavaScriptArray(t *testing.T) {
 	var v safejs.Value
 	credGet := jsFunc(t, func(args []safejs.Value) any { v = arg(args, 0); return nil })
 	creds := newTarget(t, map[string]any{"get": credGet})
-	if _, err := callErr(creds, "get", credentialOptions(signal)); err != nil {
+	b := &binding{win: safejs.Global()}
+	if _, err := callErr(creds, "get", b.credentialOptions(signal)); err != nil {
 		t.Fatalf("credentialOptions does not convert to JavaScript: %v", err)
 	}
 	transport := get(get(v, "otp"), "transport")
@@ -294,7 +295,7 @@ func newFakePage(t *testing.T) *fakePage {
 	win := newTarget(t, map[string]any{
 		"navigator": map[string]any{"credentials": map[string]any{"get": credGet}},
 	})
-	for _, name := range []string{"AbortController", "DOMException", "CustomEvent", "Event", "Date", "setTimeout", "clearTimeout", "WeakMap"} {
+	for _, name := range []string{"AbortController", "DOMException", "CustomEvent", "Event", "Date", "setTimeout", "clearTimeout", "WeakMap", "JSON"} {
 		set(win, name, global(t, name))
 	}
 	doc := newTarget(t, map[string]any{

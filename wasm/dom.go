@@ -36,12 +36,12 @@ func (b *binding) Now() int64 {
 func (b *binding) After(ms int64, f func()) func() { return b.after(ms, f) }
 
 // credentialOptions builds {otp: {transport: ["sms"]}, signal}. The
-// transport must be a JavaScript array of strings: []any, not []string.
-func credentialOptions(signal safejs.Value) map[string]any {
-	return map[string]any{
-		"otp":    map[string]any{"transport": []any{"sms"}},
-		"signal": signal,
-	}
+// object comes from JSON.parse of a constant: building it from Go maps
+// and slices costs ~1 KB of wasm.
+func (b *binding) credentialOptions(signal safejs.Value) safejs.Value {
+	o := b.json(`{"otp":{"transport":["sms"]}}`)
+	set(o, "signal", signal)
+	return o
 }
 
 // Get starts navigator.credentials.get({otp}) for request id.
@@ -57,7 +57,7 @@ func (b *binding) Get(id int) {
 		reject(jsErr(err))
 		return
 	}
-	p, err := callErr(creds, "get", credentialOptions(get(ctl, "signal")))
+	p, err := callErr(creds, "get", b.credentialOptions(get(ctl, "signal")))
 	if err != nil {
 		reject(jsErr(err))
 		return

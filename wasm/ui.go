@@ -105,28 +105,27 @@ func (cb *consentBar) show(id int, code, host string) error {
 		text,
 		b.create("p", noteStyle, "Development mode: the SMS was read from the verifier's outbox."),
 		row)
-	for _, btn := range []struct {
-		action, label, style string
-		allow                bool
-	}{{"deny", "Deny", denyStyle, false}, {"allow", "Allow", allowStyle, true}} {
-		el := b.create("button", btn.style, btn.label, "type", "button", "data-action", btn.action)
-		allow := btn.allow
-		f := b.fn(func(safejs.Value, []safejs.Value) any {
-			b.c.Consent(id, allow)
-			return nil
-		})
-		cb.funcs = append(cb.funcs, f)
-		call(el, "addEventListener", "click", f)
-		call(row, "append", el)
-	}
-	esc := b.fn(func(_ safejs.Value, args []safejs.Value) any {
-		if str(get(arg(args, 0), "key")) == "Escape" {
-			b.c.Consent(id, false)
+	call(row, "append",
+		b.create("button", denyStyle, "Deny", "type", "button", "data-action", "deny"),
+		b.create("button", allowStyle, "Allow", "type", "button", "data-action", "allow"))
+	// One listener on the bar: a click on a button, or Escape (deny).
+	f := b.fn(func(_ safejs.Value, args []safejs.Value) any {
+		ev := arg(args, 0)
+		action, _ := attr(call(get(ev, "target"), "closest", "[data-action]"), "data-action")
+		if str(get(ev, "type")) == "keydown" {
+			action = ""
+			if str(get(ev, "key")) == "Escape" {
+				action = "deny"
+			}
+		}
+		if action != "" {
+			b.c.Consent(id, action == "allow")
 		}
 		return nil
 	})
-	cb.funcs = append(cb.funcs, esc)
-	call(root, "addEventListener", "keydown", esc)
+	cb.funcs = append(cb.funcs, f)
+	call(root, "addEventListener", "click", f)
+	call(root, "addEventListener", "keydown", f)
 	if err := b.appendToBody(root); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // findAllow is a JavaScript expression for the dev consent bar's Allow
@@ -190,5 +191,28 @@ func TestDemoShowsErrorsFromTheAPI(t *testing.T) {
 	}
 	if got := eval[bool](tb, `document.getElementById('done-step').hidden`); !got {
 		t.Error("a wrong code showed the verified step")
+	}
+}
+
+// Escape in the consent bar denies, as Deny does: the request ends with
+// webotp:error NotAllowedError and the input stays empty.
+func TestDevConsentBarEscapeDenies(t *testing.T) {
+	tb := openTab(t, tabOptions{noFake: true})
+	tb.navigate(testPage{
+		scriptAttrs: `data-dev-outbox="/dev/outbox"`,
+		body:        codeForm(`autocomplete="one-time-code"`),
+	}.url(t))
+	tb.waitReady()
+	need(t).sendSMS(t, need(t).pages)
+	tb.waitFor(findAllow+` !== null`, "the dev consent bar")
+	tb.exec(`document.querySelector('#webotp-consent [data-action=deny]').focus()`)
+	tb.run("press Escape", chromedp.KeyEvent(kb.Escape))
+	tb.waitFor(findAllow+` === null`, "the consent bar to go away")
+	e := eventsOf(tb.events(), "webotp:error", "otp")
+	if len(e) != 1 || !strings.Contains(string(e[0].Detail), "NotAllowedError") {
+		t.Errorf("webotp:error events on #otp %+v, want one NotAllowedError", e)
+	}
+	if v := eval[string](tb, `document.getElementById('otp').value`); v != "" {
+		t.Errorf("the input holds %q after Escape, want it empty", v)
 	}
 }
