@@ -2,7 +2,9 @@
 // The loader: one classic script, safe with async. It defines window.webotp
 // at once, and fetches webotp.wasm (next to this file, wherever that is) only
 // when the page has a target input and the browser has WebOTP (or dev
-// emulation applies). No eval, no inline code: it runs under
+// emulation applies). With WebOTP it calls navigator.credentials.get itself
+// as soon as it sees a target input, and the wasm adopts that request when it
+// runs (see arm). No eval, no inline code: it runs under
 // Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'.
 // The build (build/client.sh) puts Go's wasm_exec.js where the WASM_EXEC
 // marker is and the version where __WEBOTP_VERSION__ is.
