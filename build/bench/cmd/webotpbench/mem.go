@@ -45,7 +45,9 @@ func runMem(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if *n <= 0 || *n > 8000000 {
 		return errors.New("-n must be between 1 and 8,000,000 (distinct +1 415 numbers)")
 	}
-	st, closeStore, err := openStore(*store, time.Now, 1)
+	// A generous Redis timeout: this measures memory, not latency, and a
+	// busy machine can stall Redis beyond the default second.
+	st, closeStore, err := openStore(*store, time.Now, 1, 30*time.Second)
 	if err != nil {
 		return err
 	}
@@ -87,7 +89,7 @@ func runMem(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	began := time.Now()
-	const workers = 32
+	const workers = 16
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
 	for w := range workers {

@@ -87,7 +87,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	now := clock(*speed)
-	st, closeStore, err := openStore(*store, now, *speed)
+	st, closeStore, err := openStore(*store, now, *speed, 0)
 	if err != nil {
 		return err
 	}
@@ -182,8 +182,8 @@ func clock(speed float64) func() time.Time {
 }
 
 // openStore opens memstore (swept on the given clock, every simulated
-// minute) or Redis.
-func openStore(spec string, now func() time.Time, speed float64) (verifier.Store, func(), error) {
+// minute) or Redis (with redisstore's defaults, or the given timeout).
+func openStore(spec string, now func() time.Time, speed float64, redisTimeout time.Duration) (verifier.Store, func(), error) {
 	if spec == "memory" {
 		st := memstore.New(memstore.Options{Now: now, SweepInterval: time.Duration(float64(time.Minute) / speed)})
 		return st, func() { _ = st.Close() }, nil
@@ -191,7 +191,7 @@ func openStore(spec string, now func() time.Time, speed float64) (verifier.Store
 	if speed != 1 {
 		return nil, nil, errors.New("--speed needs --store memory: Redis expires keys on its own clock")
 	}
-	st, err := redisstore.Open(spec, redisstore.Options{})
+	st, err := redisstore.Open(spec, redisstore.Options{Timeout: redisTimeout})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -24,7 +24,7 @@ type serverFigures struct {
 // verifier measures check and start on memstore and Redis, the net/http
 // check handler and the bare fasthttp ceiling, all with the same wrk load.
 func (r *runner) verifier(ctx context.Context) error {
-	redisAddr, stopRedis, err := r.startRedis(ctx)
+	redisAddr, stopRedis, err := r.startRedis(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -200,8 +200,8 @@ func (r *runner) measure(ctx context.Context, impl, store, ids string, size int,
 }
 
 // startRedis starts a throwaway redis-server on a free loopback port,
-// without persistence, on the servers' CPU.
-func (r *runner) startRedis(ctx context.Context) (string, func(), error) {
+// without persistence, on the servers' CPU when pinned.
+func (r *runner) startRedis(ctx context.Context, pinned bool) (string, func(), error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return "", nil, fmt.Errorf("redis-server is required (apt-get install redis-server): %w", err)
@@ -211,7 +211,11 @@ func (r *runner) startRedis(ctx context.Context) (string, func(), error) {
 		return "", nil, err
 	}
 	_, port, _ := strings.Cut(addr, ":")
-	argv := append(append([]string{}, r.serverCPU...), bin, "--bind", "127.0.0.1", "--port", port,
+	var argv []string
+	if pinned {
+		argv = append(argv, r.serverCPU...)
+	}
+	argv = append(argv, bin, "--bind", "127.0.0.1", "--port", port,
 		"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")
 	p, _, err := startProc(ctx, "redis-server", argv, nil, "", 0, r.log)
 	if err != nil {
