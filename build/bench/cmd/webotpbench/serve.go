@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -115,6 +116,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := writeTargets(*ids, ts); err != nil {
 			return err
 		}
+		// Collect the preload's garbage now rather than during the first
+		// measurement.
+		runtime.GC()
 	}
 
 	switch *impl {
