@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/webotp/webotp/verifier"
@@ -27,7 +28,11 @@ func decode(reply []any, skip int, id string) (*verifier.Verification, error) {
 		if len(reply) == 1 {
 			return nil, nil
 		}
-		return record(id, reply[1+skip:])
+		if len(reply) == 2+skip {
+			if packed, ok := reply[1+skip].(string); ok {
+				return unpack(id, packed)
+			}
+		}
 	case "nf":
 		return nil, verifier.ErrNotFound
 	case "np":
@@ -54,38 +59,54 @@ func decode(reply []any, skip int, id string) (*verifier.Verification, error) {
 	return nil, fmt.Errorf("redisstore: unexpected script reply %v", reply)
 }
 
-// record builds a verification from its field values in field* order;
-// values are strings, integers (fields a script changed) or nil (absent).
-func record(id string, vals []any) (*verifier.Verification, error) {
+// unpack builds a verification from a script's packed record: the field
+// values in field* order, joined by NUL bytes. The last field (the
+// delivery error) takes the rest, NUL bytes included.
+func unpack(id, packed string) (*verifier.Verification, error) {
+	var f [numFields]string
+	rest := packed
+	for i := range numFields - 1 {
+		var ok bool
+		if f[i], rest, ok = strings.Cut(rest, "\x00"); !ok {
+			return nil, fmt.Errorf("redisstore: record of %s has %d fields, want %d", id, i+1, numFields)
+		}
+	}
+	f[numFields-1] = rest
+	return record(id, &f)
+}
+
+// fromHMGet turns HMGET's values (strings, nil for an absent field) into
+// record fields.
+func fromHMGet(id string, vals []any) (*verifier.Verification, error) {
 	if len(vals) != numFields {
 		return nil, fmt.Errorf("redisstore: record of %s has %d fields, want %d", id, len(vals), numFields)
 	}
+	var f [numFields]string
+	for i, x := range vals {
+		f[i], _ = x.(string)
+	}
+	return record(id, &f)
+}
+
+// record builds a verification from its field values in field* order; an
+// absent field is empty.
+func record(id string, f *[numFields]string) (*verifier.Verification, error) {
 	var bad error
 	num := func(i int) int64 {
-		switch x := vals[i].(type) {
-		case int64:
-			return x
-		case string:
-			n, err := strconv.ParseInt(x, 10, 64)
-			if err != nil && bad == nil {
-				bad = fmt.Errorf("redisstore: record of %s: field %s: %w", id, fieldNames[i], err)
-			}
-			return n
+		n, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil && bad == nil {
+			bad = fmt.Errorf("redisstore: record of %s: field %s: %w", id, fieldNames[i], err)
 		}
-		return 0
-	}
-	str := func(i int) string {
-		s, _ := vals[i].(string)
-		return s
+		return n
 	}
 	v := &verifier.Verification{
 		ID:             id,
-		AppID:          str(fieldApp),
-		KeyID:          str(fieldKeyID),
-		Phone:          str(fieldPhone),
-		PhoneKey:       str(fieldPhoneKey),
-		Origin:         str(fieldOrigin),
-		EmbeddedOrigin: str(fieldEmbedded),
+		AppID:          f[fieldApp],
+		KeyID:          f[fieldKeyID],
+		Phone:          f[fieldPhone],
+		PhoneKey:       f[fieldPhoneKey],
+		Origin:         f[fieldOrigin],
+		EmbeddedOrigin: f[fieldEmbedded],
 		CreatedAt:      time.UnixMilli(num(fieldCreated)).UTC(),
 		ExpiresAt:      time.UnixMilli(num(fieldExpires)).UTC(),
 		ResendAfter:    time.UnixMilli(num(fieldResendAfter)).UTC(),
@@ -95,9 +116,9 @@ func record(id string, vals []any) (*verifier.Verification, error) {
 		MaxSends:       int(num(fieldMaxSends)),
 		Lifetime:       time.Duration(num(fieldLifetime)) * time.Millisecond,
 		Cooldown:       time.Duration(num(fieldCooldown)) * time.Millisecond,
-		DeliveryError:  str(fieldDeliveryError),
+		DeliveryError:  f[fieldDeliveryError],
 	}
-	switch str(fieldStored) {
+	switch f[fieldStored] {
 	case "p":
 		v.Stored = verifier.StatusPending
 	case "a":
@@ -105,7 +126,7 @@ func record(id string, vals []any) (*verifier.Verification, error) {
 	case "c":
 		v.Stored = verifier.StatusCanceled
 	default:
-		return nil, fmt.Errorf("redisstore: record of %s: stored status %q", id, str(fieldStored))
+		return nil, fmt.Errorf("redisstore: record of %s: stored status %q", id, f[fieldStored])
 	}
 	if bad != nil {
 		return nil, bad

@@ -10,7 +10,9 @@ package redisstore
 // record also holds field n, the nonce of the Create call that wrote it.
 // Scripts answer a table whose first element says what happened:
 //
-//	{'ok', field values...}     success: the record after the change
+//	{'ok', record}              success: the record after the change,
+//	                            its field values joined by NUL bytes
+//	                            (see packed)
 //	{'nf'}                      no such verification
 //	{'np', status}              not pending: the status as of now
 //	{'rl', retry ms, index}     limit number index (0-based) is full
@@ -60,6 +62,17 @@ local function load(key)
 end
 
 local NAMES = {p = 'pending', a = 'approved', c = 'canceled'}
+
+-- packed is the record v as one string: its field values joined by NUL
+-- bytes, an absent one empty. One bulk string is far cheaper for the
+-- client to read than an array of 17 replies. Only the last field, the
+-- delivery error, may hold a NUL byte (Create refuses the others').
+local function packed(v)
+  for i = 1, #F do
+    if not v[i] then v[i] = '' end
+  end
+  return table.concat(v, '\0', 1, #F)
+end
 
 -- status is verifier.Verification.StatusAt.
 local function status(v, now)
@@ -160,7 +173,7 @@ local id = redis.call('GET', KEYS[1])
 if not id then return {'nf'} end
 local v = load(ARGV[1] .. '{' .. id .. '}:v')
 if not v then return {'nf'} end
-return {'ok', id, unpack(v)}
+return {'ok', id, packed(v)}
 `
 
 // resendScript counts a new send on a verification of the app.
@@ -191,7 +204,7 @@ v[S], v[X], v[R], v[17] = sends, now + tonumber(v[L]), now + d, false
 redis.call('HSET', KEYS[1], 's', v[S], 'x', v[X], 'r', v[R])
 redis.call('HDEL', KEYS[1], 'd')
 redis.call('PEXPIRE', KEYS[1], v[X] + keep - now)
-return {'ok', unpack(v)}
+return {'ok', packed(v)}
 `
 
 // reserveScript counts one check attempt on a verification of the app,
@@ -210,7 +223,7 @@ local full, ends = checkLimits(lim, now)
 if full then return full end
 countLimits(lim, now, ends)
 v[T] = redis.call('HINCRBY', KEYS[1], 't', 1)
-return {'ok', unpack(v)}
+return {'ok', packed(v)}
 `
 
 // approveScript approves a pending verification whose send count has not
@@ -235,7 +248,7 @@ for i = 1, n do
     redis.call('HINCRBY', lim.keys[i], 'n', -1)
   end
 end
-return {'ok', unpack(v)}
+return {'ok', packed(v)}
 `
 
 // cancelScript cancels a pending verification of the app.
@@ -249,7 +262,7 @@ local st = status(v, now)
 if st ~= 'pending' then return {'np', st} end
 redis.call('HSET', KEYS[1], 'st', 'c')
 v[ST] = 'c'
-return {'ok', unpack(v)}
+return {'ok', packed(v)}
 `
 
 // deliveryScript records the outcome of send number sends.

@@ -331,6 +331,13 @@ func (s *Store) Create(ctx context.Context, v *verifier.Verification, limits []v
 	if err != nil {
 		return fmt.Errorf("redisstore: create: %w", err)
 	}
+	// Scripts answer a record with its fields joined by NUL bytes: only the
+	// last field, the delivery error, may hold one.
+	for _, f := range [...]string{v.AppID, v.KeyID, v.Phone, v.PhoneKey, v.Origin, v.EmbeddedOrigin} {
+		if strings.IndexByte(f, 0) >= 0 {
+			return fmt.Errorf("redisstore: create %s: a field holds a NUL byte", v.ID)
+		}
+	}
 	args = append(args,
 		"a", v.AppID, "k", v.KeyID, "p", v.Phone, "h", v.PhoneKey, "o", v.Origin,
 		"c", ms(v.CreatedAt), "x", ms(v.ExpiresAt), "r", ms(v.ResendAfter),
@@ -367,7 +374,7 @@ func (s *Store) Get(ctx context.Context, id string) (*verifier.Verification, err
 	if vals[fieldApp] == nil {
 		return nil, verifier.ErrNotFound
 	}
-	return record(id, vals)
+	return fromHMGet(id, vals)
 }
 
 // Newest returns the newest verification of the app and phone key.

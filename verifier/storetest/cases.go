@@ -354,6 +354,28 @@ var cases = []testCase{
 			t.Fatalf("DeliveryError %q after it was cleared", got)
 		}
 	}},
+	{"a delivery error of any bytes reads back as it was recorded", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		reason := "provider: \x00 null, new\nline, pipe | and ✓"
+		if err := x.s.SetDeliveryError(x.ctx, v.ID, 1, reason); err != nil {
+			t.Fatal(err)
+		}
+		want := *v
+		want.DeliveryError = reason
+		equal(t, x.get(v.ID), &want)
+		got, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Attempts = 1
+		equal(t, got, &want)
+		newest, err := x.s.Newest(x.ctx, v.AppID, v.PhoneKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, newest, &want)
+	}},
 	{"reserve counts attempts until none are left", func(t *testing.T, x *suite) {
 		v := x.pending()
 		v.MaxAttempts = 3
