@@ -117,42 +117,24 @@ func (h *harness) setUp() (stop func()) {
 		return fail(fmt.Errorf("go build ./verifier/cmd/webotp: %w\n%s", err, out))
 	}
 
-	verifierPort, err := freePort()
-	if err != nil {
-		return fail(err)
-	}
 	pagesLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fail(fmt.Errorf("page server: %w", err))
 	}
 	pagesPort := pagesLn.Addr().(*net.TCPAddr).Port
-	h.verifier = fmt.Sprintf("http://127.0.0.1:%d", verifierPort)
-	h.verifierLH = fmt.Sprintf("http://localhost:%d", verifierPort)
 	h.pages = fmt.Sprintf("http://localhost:%d", pagesPort)
 
-	// The verifier.
-	h.verifierLog = &syncBuffer{}
-	cmd := exec.Command(bin, "serve", "--dev",
-		"--addr", fmt.Sprintf("127.0.0.1:%d", verifierPort),
-		"--origin", h.pages, "--origin", otherOrigin)
-	cmd.Stdout = h.verifierLog
-	cmd.Stderr = h.verifierLog
-	if err := cmd.Start(); err != nil {
-		return fail(fmt.Errorf("start verifier: %w", err))
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	stops = append(stops, func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
+	// The verifier, on a port found free a moment before: another process
+	// may take it in between, so a bind failure picks another port.
+	for attempt := 1; ; attempt++ {
+		stopVerifier, err := h.startVerifier(bin)
+		if err == nil {
+			stops = append(stops, stopVerifier)
+			break
 		}
-	})
-	if err := waitHealthy(h.verifier+"/healthz", exited, 20*time.Second); err != nil {
-		return fail(fmt.Errorf("verifier did not start: %w\n%s", err, h.verifierLog.tail(4096)))
+		if attempt == 5 || h.verifierLog == nil || !strings.Contains(h.verifierLog.tail(4096), "address already in use") {
+			return fail(err)
+		}
 	}
 
 	// The page server: test pages on http://localhost:port, with the
@@ -183,6 +165,42 @@ func (h *harness) setUp() (stop func()) {
 	}
 	h.browser = browserCtx
 	return stop
+}
+
+// startVerifier starts `webotp serve --dev` on a free port and waits until
+// it answers /healthz.
+func (h *harness) startVerifier(bin string) (stop func(), err error) {
+	verifierPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	h.verifier = fmt.Sprintf("http://127.0.0.1:%d", verifierPort)
+	h.verifierLH = fmt.Sprintf("http://localhost:%d", verifierPort)
+	h.verifierLog = &syncBuffer{}
+	cmd := exec.Command(bin, "serve", "--dev",
+		"--addr", fmt.Sprintf("127.0.0.1:%d", verifierPort),
+		"--origin", h.pages, "--origin", otherOrigin)
+	cmd.Stdout = h.verifierLog
+	cmd.Stderr = h.verifierLog
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start verifier: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	stop = func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	}
+	if err := waitHealthy(h.verifier+"/healthz", exited, 20*time.Second); err != nil {
+		stop()
+		return nil, fmt.Errorf("verifier did not start: %w\n%s", err, h.verifierLog.tail(4096))
+	}
+	return stop, nil
 }
 
 func repoRoot() (string, error) {
