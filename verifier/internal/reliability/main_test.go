@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/webotp/webotp/verifier/internal/testnet"
 )
 
 // binary is the webotp command built once for every test of the package.
@@ -60,12 +61,10 @@ type server struct {
 // the process is stopped when the test ends.
 func startDev(t *testing.T, args ...string) *server {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testnet.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	l.Close()
 	out := &syncBuffer{}
 	cmd := exec.Command(binary, append([]string{"serve", "--dev", "--addr", addr}, args...)...)
 	cmd.Stdout, cmd.Stderr = out, out

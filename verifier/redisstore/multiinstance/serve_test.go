@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/webotp/webotp/verifier/internal/redistest"
+	"github.com/webotp/webotp/verifier/internal/testnet"
 )
 
 const apiKey = "multi-instance-test-key"
@@ -120,12 +120,10 @@ func newCluster(t *testing.T) *cluster {
 func (c *cluster) start(addr string) *instance {
 	c.t.Helper()
 	if addr == "" {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
+		var err error
+		if addr, err = testnet.FreeAddr(); err != nil {
 			c.t.Fatal(err)
 		}
-		addr = l.Addr().String()
-		l.Close()
 	}
 	in := &instance{base: "http://" + addr, addr: addr, out: &bytes.Buffer{}, done: make(chan struct{})}
 	in.cmd = exec.Command(c.bin, append(c.args, "--addr", addr)...)
