@@ -102,11 +102,11 @@ func (r *runner) client(ctx context.Context) error {
 		case !okW || !okE || !okJ:
 			r.fail("client sizes", fmt.Errorf("sizes.json lacks webotp.wasm, webotp.js or the empty program: %v", all))
 		default:
-			r.add("client", "webotp.wasm", wasm.String(), "", "")
+			r.add("client", "webotp.wasm", wasm.String(), "≤ 620,000 B brotli", verdict(wasm.Brotli <= 620_000))
 			r.add("client", "empty safejs program, same toolchain and flags", empty.String(), "", "")
 			q := float64(wasm.Brotli) / float64(empty.Brotli)
 			r.add("client", "webotp.wasm / empty program, brotli", fmt.Sprintf("%.3f× (+%s)", q, kib(wasm.Brotli-empty.Brotli)), "≤ 1.08×", verdict(q <= 1.08))
-			r.add("client", "loader webotp.js (wasm_exec.js bundled)", js.String(), "", "")
+			r.add("client", "loader webotp.js (wasm_exec.js bundled)", js.String(), "≤ 6,000 B brotli", verdict(js.Brotli <= 6_000))
 		}
 	}
 
@@ -126,10 +126,15 @@ func (r *runner) client(ctx context.Context) error {
 			name = "MDN snippet (inline script)"
 		}
 		v := fmt.Sprintf("%.1f ms", get)
+		target, result := "", ""
 		if dcl, ok := b.Metrics["ms/get-after-dcl"]; ok {
 			v += fmt.Sprintf(" (%.1f ms after DOMContentLoaded)", dcl)
+			if name != "MDN snippet (inline script)" {
+				// Issue 4's budget: get() within 150 ms of DOMContentLoaded.
+				target, result = "≤ 150 ms after DOMContentLoaded", verdict(dcl <= 150)
+			}
 		}
-		r.add("client", fmt.Sprintf("navigation to first get() call, headless Chromium, median of %d cold loads: %s", r.coldLoads, name), v, "", "")
+		r.add("client", fmt.Sprintf("navigation to first get() call, headless Chromium, median of %d cold loads: %s", r.coldLoads, name), v, target, result)
 		got++
 	}
 	if got == 0 {
