@@ -150,7 +150,8 @@ func (s *Server) start(ctx *fasthttp.RequestCtx, app *verifier.App) {
 	}
 	s.metrics.started.Inc()
 	s.metrics.sends.Inc()
-	writeJSON(ctx, fasthttp.StatusCreated, toJSON(v, s.cfg.Service.Now()))
+	var buf [512]byte
+	writeJSON(ctx, fasthttp.StatusCreated, appendVerification(buf[:0], v, s.cfg.Service.Now()))
 }
 
 func (s *Server) get(ctx *fasthttp.RequestCtx, app *verifier.App) {
@@ -190,7 +191,8 @@ func (s *Server) byID(ctx *fasthttp.RequestCtx, app *verifier.App, op func(conte
 		writeError(ctx, s.log, err)
 		return
 	}
-	writeJSON(ctx, fasthttp.StatusOK, toJSON(v, s.cfg.Service.Now()))
+	var buf [512]byte
+	writeJSON(ctx, fasthttp.StatusOK, appendVerification(buf[:0], v, s.cfg.Service.Now()))
 }
 
 func (s *Server) check(ctx *fasthttp.RequestCtx, app *verifier.App) {
@@ -248,5 +250,6 @@ func (s *Server) answerCheck(ctx *fasthttp.RequestCtx, res *verifier.CheckResult
 	} else {
 		s.metrics.checksFailed.Inc()
 	}
-	writeJSON(ctx, fasthttp.StatusOK, checkJSON{Valid: res.Valid, Verification: toJSON(res.Verification, s.cfg.Service.Now())})
+	var buf [512]byte
+	writeJSON(ctx, fasthttp.StatusOK, appendCheck(buf[:0], res.Valid, res.Verification, s.cfg.Service.Now()))
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"math"
@@ -102,17 +101,14 @@ func writeError(ctx *fasthttp.RequestCtx, log *slog.Logger, err error) {
 		}
 		ctx.Response.Header.Set(fasthttp.HeaderRetryAfter, strconv.Itoa(d.RetryAfter))
 	}
-	writeJSON(ctx, status, errorBody{Error: d})
+	var buf [256]byte
+	writeJSON(ctx, status, appendError(buf[:0], d))
 }
 
-// writeJSON answers v as JSON with status.
-func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil { // only our own types are marshaled: a bug
-		status, b = fasthttp.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"Internal error."}}`)
-	}
+// writeJSON answers the JSON body with status.
+func writeJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
 	ctx.SetStatusCode(status)
 	ctx.SetContentType("application/json")
 	ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
-	ctx.SetBody(b)
+	ctx.SetBody(body)
 }

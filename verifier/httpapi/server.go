@@ -257,7 +257,7 @@ func (s *Server) fallback(ctx *fasthttp.RequestCtx) {
 }
 
 func (s *Server) healthz(ctx *fasthttp.RequestCtx) {
-	writeJSON(ctx, fasthttp.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(ctx, fasthttp.StatusOK, []byte(`{"status":"ok"}`))
 }
 
 func (s *Server) readyz(ctx *fasthttp.RequestCtx) {
@@ -268,7 +268,7 @@ func (s *Server) readyz(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, s.log, verifier.StoreUnavailable(err))
 		return
 	}
-	writeJSON(ctx, fasthttp.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(ctx, fasthttp.StatusOK, []byte(`{"status":"ok"}`))
 }
 
 // fasthttpLogger sends fasthttp's own messages to slog.
