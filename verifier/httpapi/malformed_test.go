@@ -15,16 +15,46 @@ import (
 // through the handler and over a connection alike.
 func TestMalformedRequestsAnswer4xxJSON(t *testing.T) {
 	e := newEnv(t, envOptions{assets: fstest.MapFS{"webotp.js": {Data: []byte("js")}}})
-	id := e.start(t, phone)
+	tests := malformedRequests(e.start(t, phone))
+	if len(tests) < 40 {
+		t.Fatalf("only %d malformed requests", len(tests))
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for mode, do := range map[string]func(testing.TB, req) answer{"direct": e.direct, "listener": e.do} {
+				a := do(t, tt.r)
+				if a.status < 400 || a.status >= 500 || (tt.status != 0 && a.status != tt.status) {
+					t.Errorf("%s: status %d, want %d: %s", mode, a.status, tt.status, a.raw)
+				}
+				if a.header["content-type"] != "application/json" || a.json == nil {
+					t.Errorf("%s: content type %q, body %q", mode, a.header["content-type"], a.raw)
+				}
+				if !strings.Contains(" "+tt.codes+" ", " "+a.errorCode()+" ") {
+					t.Errorf("%s: code %q, want one of %q: %s", mode, a.errorCode(), tt.codes, a.raw)
+				}
+				if msg, _ := a.json["error"].(map[string]any)["message"].(string); msg == "" {
+					t.Errorf("%s: no message: %s", mode, a.raw)
+				}
+			}
+		})
+	}
+}
+
+// malformedRequest is one bad request and the answers it may get.
+type malformedRequest struct {
+	name   string
+	r      req
+	status int    // 0: any 4xx
+	codes  string // acceptable codes, space separated
+}
+
+// malformedRequests is the table of bad input of every kind; id is a
+// pending verification's. FuzzRequestBody starts from it too.
+func malformedRequests(id string) []malformedRequest {
 	v := "/v1/verifications"
 	ok := `{"phone":"` + phone + `","origin":"` + origin + `"}`
 	big := `{"phone":"` + phone + `","origin":"` + origin + `","pad":"` + strings.Repeat("x", 17<<10) + `"}`
-	tests := []struct {
-		name   string
-		r      req
-		status int
-		codes  string // acceptable codes, space separated
-	}{
+	return []malformedRequest{
 		{"a request without a key is unauthorized", req{method: "POST", path: v, body: ok}, 401, "unauthorized"},
 		{"an unknown key is unauthorized", req{method: "POST", path: v, key: "nope", body: ok}, 401, "unauthorized"},
 		{"a key that only prefixes a real one is unauthorized", req{method: "POST", path: v, key: shopKey[:5], body: ok}, 401, "unauthorized"},
@@ -90,28 +120,6 @@ func TestMalformedRequestsAnswer4xxJSON(t *testing.T) {
 		{"a trailing slash is not found", req{method: "POST", path: v + "/", key: shopKey, body: ok}, 404, "not_found"},
 		{"a path traversal is not found", req{method: "GET", path: "/../../etc/passwd"}, 404, "not_found"},
 		{"an unknown API version is not found", req{method: "POST", path: "/v2/verifications", key: shopKey, body: ok}, 404, "not_found"},
-	}
-	if len(tests) < 40 {
-		t.Fatalf("only %d malformed requests", len(tests))
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			for mode, do := range map[string]func(testing.TB, req) answer{"direct": e.direct, "listener": e.do} {
-				a := do(t, tt.r)
-				if a.status < 400 || a.status >= 500 || (tt.status != 0 && a.status != tt.status) {
-					t.Errorf("%s: status %d, want %d: %s", mode, a.status, tt.status, a.raw)
-				}
-				if a.header["content-type"] != "application/json" || a.json == nil {
-					t.Errorf("%s: content type %q, body %q", mode, a.header["content-type"], a.raw)
-				}
-				if !strings.Contains(" "+tt.codes+" ", " "+a.errorCode()+" ") {
-					t.Errorf("%s: code %q, want one of %q: %s", mode, a.errorCode(), tt.codes, a.raw)
-				}
-				if msg, _ := a.json["error"].(map[string]any)["message"].(string); msg == "" {
-					t.Errorf("%s: no message: %s", mode, a.raw)
-				}
-			}
-		})
 	}
 }
 
