@@ -78,6 +78,9 @@ func decode(ctx *fasthttp.RequestCtx, v any, emptyOK bool) error {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return verifier.Errorf(verifier.CodeInvalidJSON, "The request body must be a JSON object.")
 	}
+	if decodeFlat(trimmed, v) {
+		return nil
+	}
 	if err := json.Unmarshal(trimmed, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
