@@ -55,3 +55,39 @@ func padded(n int) string {
 	}
 	return string(s)
 }
+
+// BenchmarkCheckHandler measures the server side alone of a wrong-code
+// check: the handler called with a RequestCtx, without a connection or a
+// client.
+func BenchmarkCheckHandler(b *testing.B) {
+	e := newEnv(b, envOptions{limits: verifier.Limits{AppSends: 1 << 30}})
+	phoneN := 0
+	next := func() string {
+		phoneN++
+		return e.start(b, "+336"+padded(10000000+phoneN%90000000))
+	}
+	h := e.srv.Handler()
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&fasthttp.Request{}, nil, nil)
+	path := func(id string) string { return "/v1/verifications/" + id + "/check" }
+	p := path(next())
+	body := []byte(`{"code":"000000"}`)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%4 == 3 {
+			b.StopTimer()
+			p = path(next())
+			b.StartTimer()
+		}
+		ctx.Request.Reset()
+		ctx.Response.Reset()
+		ctx.Request.Header.SetMethod("POST")
+		ctx.Request.SetRequestURI(p)
+		ctx.Request.Header.Set("Authorization", "Bearer "+shopKey)
+		ctx.Request.SetBody(body)
+		h(&ctx)
+		if ctx.Response.StatusCode() != 200 {
+			b.Fatalf("%d %s", ctx.Response.StatusCode(), ctx.Response.Body())
+		}
+	}
+}

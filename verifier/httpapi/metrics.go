@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,7 @@ type metrics struct {
 	checksFailed prometheus.Counter
 	sends        prometheus.Counter
 	deliveryFail prometheus.Counter
+	series       sync.Map // seriesKey -> *series
 }
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
@@ -69,14 +71,56 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 	return m, nil
 }
 
-func (m *metrics) observe(route, method string, status int, d time.Duration) {
-	switch method {
-	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
-	default:
-		method = "other" // methods are client-chosen: bound the label's values
+// seriesKey names the request series of one route, method and status.
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+// series are the request counter and latency histogram of one seriesKey.
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// observe counts a request and its latency. The series of each route,
+// method and status are looked up once, then kept: the labels' values are
+// bounded (route patterns, known methods, status codes).
+func (m *metrics) observe(route string, method []byte, status int, d time.Duration) {
+	k := seriesKey{route: route, method: methodLabel(method), status: status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, &series{
+			requests: m.requests.WithLabelValues(route, k.method, strconv.Itoa(status)),
+			latency:  m.latency.WithLabelValues(route),
+		})
 	}
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(d.Seconds())
+	sr := v.(*series)
+	sr.requests.Inc()
+	sr.latency.Observe(d.Seconds())
+}
+
+// methodLabel returns the method as a label value: methods are
+// client-chosen, so any but the known ones is "other".
+func methodLabel(method []byte) string {
+	switch string(method) {
+	case "GET":
+		return "GET"
+	case "HEAD":
+		return "HEAD"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "PATCH":
+		return "PATCH"
+	case "DELETE":
+		return "DELETE"
+	case "OPTIONS":
+		return "OPTIONS"
+	default:
+		return "other"
+	}
 }
 
 // failed counts a failed operation by its code.

@@ -198,12 +198,11 @@ func (s *Server) instrument(next fasthttp.RequestHandler) fasthttp.RequestHandle
 }
 
 func (s *Server) observe(ctx *fasthttp.RequestCtx, route string, d time.Duration) {
-	method := string(ctx.Method())
 	status := ctx.Response.StatusCode()
-	s.metrics.observe(route, method, status, d)
+	s.metrics.observe(route, ctx.Method(), status, d)
 	if s.log.Enabled(context.Background(), slog.LevelInfo) {
 		s.log.LogAttrs(context.Background(), slog.LevelInfo, "request",
-			slog.String("method", method),
+			slog.String("method", string(ctx.Method())),
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Duration("duration", d),
