@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -89,13 +90,21 @@ func FuzzRequestBody(f *testing.F) {
 		}
 		a := e.direct(t, r)
 		if a.status >= 500 || a.status < 200 {
-			t.Fatalf("%s %q %q: status %d: %s", r.method, r.path, body, a.status, a.raw)
+			t.Fatalf("%s %q %s: status %d: %s", r.method, r.path, short(body), a.status, a.raw)
 		}
 		if a.header["content-type"] != "application/json" || !json.Valid(a.raw) || !bytes.HasPrefix(a.raw, []byte("{")) {
-			t.Fatalf("%s %q %q: content type %q, body %q", r.method, r.path, body, a.header["content-type"], a.raw)
+			t.Fatalf("%s %q %s: content type %q, body %q", r.method, r.path, short(body), a.header["content-type"], a.raw)
 		}
 		if a.status >= 400 && a.errorCode() == "" {
-			t.Fatalf("%s %q %q: error without a code: %s", r.method, r.path, body, a.raw)
+			t.Fatalf("%s %q %s: error without a code: %s", r.method, r.path, short(body), a.raw)
 		}
 	})
+}
+
+// short quotes at most 200 bytes of b, for failure messages.
+func short(b []byte) string {
+	if len(b) > 200 {
+		return strconv.Quote(string(b[:200])) + "..."
+	}
+	return strconv.Quote(string(b))
 }
