@@ -10,7 +10,7 @@ for pkg in $($go list ./...); do
   targets=$($go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true)
   for t in $targets; do
     echo "fuzz: $pkg $t ($fuzztime)"
-    $go test -run='^$' -fuzz="^${t}\$" -fuzztime="$fuzztime" "$pkg"
+    $go test -run='^$' -fuzz="^${t}\$" -fuzztime="$fuzztime" -fuzzminimizetime=1s "$pkg"
     count=$((count + 1))
   done
 done

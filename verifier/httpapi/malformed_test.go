@@ -22,6 +22,13 @@ func TestMalformedRequestsAnswer4xxJSON(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for mode, do := range map[string]func(testing.TB, req) answer{"direct": e.direct, "listener": e.do} {
+				if mode == "listener" && len(tt.r.body) > 16<<10 {
+					// fasthttp closes the connection after its 413, and the
+					// in-memory client may still be writing the body: that
+					// race is the client's. The 413 over a real connection
+					// is TestTheBodyLimitAnswersJSONOverAConnection's.
+					continue
+				}
 				a := do(t, tt.r)
 				if a.status < 400 || a.status >= 500 || (tt.status != 0 && a.status != tt.status) {
 					t.Errorf("%s: status %d, want %d: %s", mode, a.status, tt.status, a.raw)
