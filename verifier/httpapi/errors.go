@@ -27,8 +27,9 @@ var (
 	errUnauthorized     = &verifier.Error{Code: verifier.CodeUnauthorized, Message: "A valid API key is required, sent as: Authorization: Bearer KEY."}
 )
 
-// httpStatus is the one table from error codes to HTTP statuses.
-func httpStatus(c verifier.Code) int {
+// Status is the one table from error codes to HTTP statuses; other
+// front ends (the net/http comparison in build/bench) use it too.
+func Status(c verifier.Code) int {
 	switch c {
 	case verifier.CodeInvalidJSON, verifier.CodeInvalidRequest, verifier.CodeInvalidPhone,
 		verifier.CodeInvalidOrigin, verifier.CodeInvalidCode:
@@ -79,7 +80,7 @@ func writeError(ctx *fasthttp.RequestCtx, log *slog.Logger, err error) {
 	if !errors.As(err, &e) {
 		e = &verifier.Error{Code: verifier.CodeInternal, Err: err}
 	}
-	status := httpStatus(e.Code)
+	status := Status(e.Code)
 	d := errorDetail{Code: e.Code, Message: e.Message}
 	switch {
 	case status == fasthttp.StatusInternalServerError:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/webotp/webotp/verifier"
+	"github.com/webotp/webotp/verifier/httpapi"
 )
 
 // netHTTPHandler is the check route as a user would write it with the
@@ -77,27 +78,12 @@ type netCheck struct {
 	Verification netVerification `json:"verification"`
 }
 
-// netStatus maps error codes to statuses, as a user's handler would.
-var netStatus = map[verifier.Code]int{
-	verifier.CodeInvalidJSON:      http.StatusBadRequest,
-	verifier.CodeInvalidRequest:   http.StatusBadRequest,
-	verifier.CodeInvalidCode:      http.StatusBadRequest,
-	verifier.CodeUnauthorized:     http.StatusUnauthorized,
-	verifier.CodeNotFound:         http.StatusNotFound,
-	verifier.CodeNotPending:       http.StatusConflict,
-	verifier.CodeRateLimited:      http.StatusTooManyRequests,
-	verifier.CodeStoreUnavailable: http.StatusServiceUnavailable,
-}
-
 func netError(w http.ResponseWriter, err error) {
 	var e *verifier.Error
 	if !errors.As(err, &e) {
 		e = verifier.Errorf(verifier.CodeInternal, "Internal error.")
 	}
-	status, ok := netStatus[e.Code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := httpapi.Status(e.Code)
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
 	}
