@@ -46,94 +46,77 @@ const (
 	numFields
 )
 
-// prelude is shared by every script: record loading, the status rule of
-// verifier.Verification.StatusAt, and fixed-window limit counters.
+// The scripts share no prelude of Lua functions: a script's body runs
+// whole on every call, so functions and tables defined at its top would
+// be built again each time (about 1 µs a call). Instead the fragments
+// below are pasted in as straight-line code, and a script reads only what
+// it uses.
+
+// loadRecord reads the record at KEYS[1] into v, in recordFields order.
+const loadRecord = `
+local v = redis.call('HMGET', KEYS[1], ` + recordFields + `)
+`
+
+// packedRecord is the record v as one string: its field values joined by
+// NUL bytes, an absent one empty. One bulk string is far cheaper for the
+// client to read than an array of 17 replies. Only the last field, the
+// delivery error, may hold a NUL byte (Create refuses the others'); only
+// eo and d may be absent from a stored record.
+const packedRecord = `table.concat({v[1], v[2], v[3], v[4], v[5], v[6] or '', v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17] or ''}, '\0')`
+
+// statusRule sets st to verifier.Verification.StatusAt of the record v
+// at now.
+const statusRule = `
+local st = v[16]
+if st == 'p' then
+  if tonumber(v[11]) >= tonumber(v[12]) then st = 'max_attempts_reached'
+  elseif now >= tonumber(v[8]) then st = 'expired'
+  else st = 'pending' end
+elseif st == 'a' then st = 'approved'
+elseif st == 'c' then st = 'canceled' end
+`
+
+// countLimits checks n fixed-window limits and, when every one has room,
+// counts one event against each; when one is full the script answers
+// {'rl', retry ms, index}. It reads the limits from ARGV[la] on, as (max,
+// window, phone prefix) triples. A limit's counter is the next key of
+// KEYS from KEYS[lk] on, or, when its phone prefix is not empty (a
+// PerPhone limit), the prefix followed by ph, the record's phone key, and
+// the end every limit key has: the key Store.limitKey makes of
+// Key+phoneKey, built here. On a cluster it shares the slot of the
+// declared keys through the prefix's hash tag (see doc.go).
 //
 // A limit counter is a hash {n = events, e = window end (ms)}. A window
 // whose end is not after now is over: the counter starts again from zero.
-const prelude = `
-local F = {` + recordFields + `}
-local A, H, S, T, MA, MS, X, R, ST, L, CD = 1, 4, 10, 11, 12, 13, 8, 9, 16, 14, 15
-
-local function load(key)
-  local v = redis.call('HMGET', key, unpack(F))
-  if not v[1] then return nil end
-  return v
-end
-
-local NAMES = {p = 'pending', a = 'approved', c = 'canceled'}
-
--- packed is the record v as one string: its field values joined by NUL
--- bytes, an absent one empty. One bulk string is far cheaper for the
--- client to read than an array of 17 replies. Only the last field, the
--- delivery error, may hold a NUL byte (Create refuses the others').
-local function packed(v)
-  for i = 1, #F do
-    if not v[i] then v[i] = '' end
-  end
-  return table.concat(v, '\0', 1, #F)
-end
-
--- status is verifier.Verification.StatusAt.
-local function status(v, now)
-  if v[ST] ~= 'p' then return NAMES[v[ST]] or v[ST] end
-  if tonumber(v[T]) >= tonumber(v[MA]) then return 'max_attempts_reached' end
-  if now >= tonumber(v[X]) then return 'expired' end
-  return 'pending'
-end
-
--- limits reads n limits from ARGV[a] on, as (max, window, phone prefix)
--- triples. A limit's counter is the next key of KEYS from KEYS[k] on, or,
--- when its phone prefix is not empty (a PerPhone limit), the prefix
--- followed by phoneKey, the record's, and the end every limit key has: the
--- key Store.limitKey makes of Key+phoneKey, built here. On a cluster it
--- shares the slot of the declared keys through the prefix's hash tag (see
--- doc.go).
-local function limits(k, a, n, phoneKey)
-  local keys, maxes, wins = {}, {}, {}
+const countLimits = `
+if n > 0 then
+  local keys, ends = {}, {}
   for i = 1, n do
-    local j = a + 3 * (i - 1)
-    local p = ARGV[j + 2]
+    local j = la + 3 * (i - 1)
+    local p, key = ARGV[j + 2], nil
     if p == '' then
-      keys[i] = KEYS[k]
-      k = k + 1
+      key = KEYS[lk]
+      lk = lk + 1
     else
-      keys[i] = p .. phoneKey .. '` + limitKeyEnd + `'
+      key = p .. ph .. '` + limitKeyEnd + `'
     end
-    maxes[i], wins[i] = tonumber(ARGV[j]), tonumber(ARGV[j + 1])
-  end
-  return {keys = keys, maxes = maxes, wins = wins, n = n}
-end
-
--- checkLimits looks at the limits. It returns the reply for the first
--- full limit, or nil and the window ends it read, for countLimits.
-local function checkLimits(lim, now)
-  local ends = {}
-  for i = 1, lim.n do
-    local c = redis.call('HMGET', lim.keys[i], 'n', 'e')
-    local cnt, e = tonumber(c[1]) or 0, tonumber(c[2]) or 0
-    if e <= now then cnt = 0 end
-    if cnt >= lim.maxes[i] then
-      local retry = lim.wins[i]
-      if e > now then retry = e - now end
-      return {'rl', retry, i - 1}, nil
+    local c = redis.call('HMGET', key, 'n', 'e')
+    local e = tonumber(c[2]) or 0
+    if e > now then
+      if (tonumber(c[1]) or 0) >= tonumber(ARGV[j]) then return {'rl', e - now, i - 1} end
+    elseif tonumber(ARGV[j]) <= 0 then
+      return {'rl', tonumber(ARGV[j + 1]), i - 1}
     end
-    ends[i] = e
+    keys[i], ends[i] = key, e
   end
-  return nil, ends
-end
-
--- countLimits counts one event against each limit checkLimits allowed.
-local function countLimits(lim, now, ends)
-  for i = 1, lim.n do
-    local key = lim.keys[i]
-    if ends[i] <= now then
-      local win = lim.wins[i]
+  for i = 1, n do
+    if ends[i] > now then
+      redis.call('HINCRBY', keys[i], 'n', 1)
+    else
+      local win = tonumber(ARGV[la + 3 * (i - 1) + 1])
       if win < 1 then win = 1 end
-      redis.call('HSET', key, 'n', 1, 'e', now + win)
-      redis.call('PEXPIRE', key, win)
-    else
-      redis.call('HINCRBY', key, 'n', 1)
+      redis.call('HSET', keys[i], 'n', 1, 'e', now + win)
+      redis.call('PEXPIRE', keys[i], win)
     end
   end
 end
@@ -145,21 +128,19 @@ end
 // nonce, number of limits, (max, window, phone prefix)..., then the
 // record's field/value pairs. The Go side names PerPhone limits' keys
 // itself (it knows the phone key): phone prefixes are empty.
-const createScript = prelude + `
-local now, ttl, nttl, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[6])
+const createScript = `
+local now, n = tonumber(ARGV[1]), tonumber(ARGV[6])
 local old = redis.call('HGET', KEYS[1], 'n')
 if old then
   -- A retried Create (its first reply was lost) finds its own nonce: done.
   if old == ARGV[5] then return {'ok'} end
   return {'exists'}
 end
-local lim = limits(3, 7, n, '')
-local full, ends = checkLimits(lim, now)
-if full then return full end
-countLimits(lim, now, ends)
+local la, lk, ph = 7, 3, ''
+` + countLimits + `
 redis.call('HSET', KEYS[1], 'n', ARGV[5], unpack(ARGV, 7 + 3 * n))
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('SET', KEYS[2], ARGV[4], 'PX', nttl)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3])
 return {'ok'}
 `
 
@@ -168,43 +149,41 @@ return {'ok'}
 // declared in KEYS: see doc.go on Redis Cluster).
 //
 // KEYS: newest. ARGV: key prefix.
-const newestScript = prelude + `
+const newestScript = `
 local id = redis.call('GET', KEYS[1])
 if not id then return {'nf'} end
-local v = load(ARGV[1] .. '{' .. id .. '}:v')
-if not v then return {'nf'} end
-return {'ok', id, packed(v)}
+local v = redis.call('HMGET', ARGV[1] .. '{' .. id .. '}:v', ` + recordFields + `)
+if not v[1] then return {'nf'} end
+return {'ok', id, ` + packedRecord + `}
 `
 
 // resendScript counts a new send on a verification of the app.
 //
 // KEYS: record, limits... ARGV: now, retention, app, number of limits,
 // (max, window, phone prefix)...
-const resendScript = prelude + `
-local now, keep, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
-local v = load(KEYS[1])
-if not v or v[A] ~= ARGV[3] then return {'nf'} end
-local st = status(v, now)
+const resendScript = `
+local now, n = tonumber(ARGV[1]), tonumber(ARGV[4])
+` + loadRecord + `
+if v[1] ~= ARGV[3] then return {'nf'} end
+` + statusRule + `
 if st ~= 'pending' then return {'np', st} end
-local sends = tonumber(v[S])
-if sends >= tonumber(v[MS]) then return {'sends', tonumber(v[X]) - now} end
-if now < tonumber(v[R]) then return {'early', tonumber(v[R]) - now} end
-local lim = limits(2, 5, n, v[H])
-local full, ends = checkLimits(lim, now)
-if full then return full end
-countLimits(lim, now, ends)
+local sends = tonumber(v[10])
+if sends >= tonumber(v[13]) then return {'sends', tonumber(v[8]) - now} end
+if now < tonumber(v[9]) then return {'early', tonumber(v[9]) - now} end
+local la, lk, ph = 5, 2, v[4]
+` + countLimits + `
 sends = sends + 1
-local d = tonumber(v[CD])
+local d = tonumber(v[15])
 local i = 1
 while i < sends and d < 86400000 do
   d = d * 2
   i = i + 1
 end
-v[S], v[X], v[R], v[17] = sends, now + tonumber(v[L]), now + d, false
-redis.call('HSET', KEYS[1], 's', v[S], 'x', v[X], 'r', v[R])
-redis.call('HDEL', KEYS[1], 'd')
-redis.call('PEXPIRE', KEYS[1], v[X] + keep - now)
-return {'ok', packed(v)}
+if v[17] then redis.call('HDEL', KEYS[1], 'd') end
+v[10], v[8], v[9], v[17] = sends, now + tonumber(v[14]), now + d, false
+redis.call('HSET', KEYS[1], 's', v[10], 'x', v[8], 'r', v[9])
+redis.call('PEXPIRE', KEYS[1], v[8] + tonumber(ARGV[2]) - now)
+return {'ok', ` + packedRecord + `}
 `
 
 // reserveScript counts one check attempt on a verification of the app,
@@ -212,18 +191,16 @@ return {'ok', packed(v)}
 //
 // KEYS: record, limits... ARGV: now, app, number of limits,
 // (max, window, phone prefix)...
-const reserveScript = prelude + `
+const reserveScript = `
 local now, n = tonumber(ARGV[1]), tonumber(ARGV[3])
-local v = load(KEYS[1])
-if not v or v[A] ~= ARGV[2] then return {'nf'} end
-local st = status(v, now)
+` + loadRecord + `
+if v[1] ~= ARGV[2] then return {'nf'} end
+` + statusRule + `
 if st ~= 'pending' then return {'np', st} end
-local lim = limits(2, 4, n, v[H])
-local full, ends = checkLimits(lim, now)
-if full then return full end
-countLimits(lim, now, ends)
-v[T] = redis.call('HINCRBY', KEYS[1], 't', 1)
-return {'ok', packed(v)}
+local la, lk, ph = 4, 2, v[4]
+` + countLimits + `
+v[11] = redis.call('HINCRBY', KEYS[1], 't', 1)
+return {'ok', ` + packedRecord + `}
 `
 
 // approveScript approves a pending verification whose send count has not
@@ -232,37 +209,51 @@ return {'ok', packed(v)}
 //
 // KEYS: record, refund limits... ARGV: now, sends, number of limits,
 // (max, window, phone prefix)...
-const approveScript = prelude + `
-local now, sends, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local v = load(KEYS[1])
-if not v then return {'nf'} end
-if v[ST] ~= 'p' then return {'np', NAMES[v[ST]] or v[ST]} end
-if now >= tonumber(v[X]) then return {'np', 'expired'} end
-if tonumber(v[S]) ~= sends then return {'np', status(v, now)} end
+const approveScript = `
+local now, n = tonumber(ARGV[1]), tonumber(ARGV[3])
+` + loadRecord + `
+if not v[1] then return {'nf'} end
+local st = v[16]
+if st ~= 'p' then
+  if st == 'a' then st = 'approved' elseif st == 'c' then st = 'canceled' end
+  return {'np', st}
+end
+if now >= tonumber(v[8]) then return {'np', 'expired'} end
+if tonumber(v[10]) ~= tonumber(ARGV[2]) then
+  if tonumber(v[11]) >= tonumber(v[12]) then return {'np', 'max_attempts_reached'} end
+  return {'np', 'pending'}
+end
 redis.call('HSET', KEYS[1], 'st', 'a')
-v[ST] = 'a'
-local lim = limits(2, 4, n, v[H])
+v[16] = 'a'
+local lk = 2
 for i = 1, n do
-  local c = redis.call('HMGET', lim.keys[i], 'n', 'e')
+  local p, key = ARGV[3 + 3 * i], nil
+  if p == '' then
+    key = KEYS[lk]
+    lk = lk + 1
+  else
+    key = p .. v[4] .. '` + limitKeyEnd + `'
+  end
+  local c = redis.call('HMGET', key, 'n', 'e')
   if (tonumber(c[2]) or 0) > now and (tonumber(c[1]) or 0) > 0 then
-    redis.call('HINCRBY', lim.keys[i], 'n', -1)
+    redis.call('HINCRBY', key, 'n', -1)
   end
 end
-return {'ok', packed(v)}
+return {'ok', ` + packedRecord + `}
 `
 
 // cancelScript cancels a pending verification of the app.
 //
 // KEYS: record. ARGV: now, app.
-const cancelScript = prelude + `
+const cancelScript = `
 local now = tonumber(ARGV[1])
-local v = load(KEYS[1])
-if not v or v[A] ~= ARGV[2] then return {'nf'} end
-local st = status(v, now)
+` + loadRecord + `
+if v[1] ~= ARGV[2] then return {'nf'} end
+` + statusRule + `
 if st ~= 'pending' then return {'np', st} end
 redis.call('HSET', KEYS[1], 'st', 'c')
-v[ST] = 'c'
-return {'ok', packed(v)}
+v[16] = 'c'
+return {'ok', ` + packedRecord + `}
 `
 
 // deliveryScript records the outcome of send number sends.
