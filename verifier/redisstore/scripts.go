@@ -88,8 +88,24 @@ elseif st == 'c' then st = 'canceled' end
 //
 // A limit counter is a hash {n = events, e = window end (ms)}. A window
 // whose end is not after now is over: the counter starts again from zero.
+// One limit, the common case, takes a path without tables.
 const countLimits = `
-if n > 0 then
+if n == 1 then
+  local key = KEYS[lk]
+  if ARGV[la + 2] ~= '' then key = ARGV[la + 2] .. ph .. '` + limitKeyEnd + `' end
+  local c = redis.call('HMGET', key, 'n', 'e')
+  local e = tonumber(c[2]) or 0
+  if e > now then
+    if (tonumber(c[1]) or 0) >= tonumber(ARGV[la]) then return {'rl', e - now, 0} end
+    redis.call('HINCRBY', key, 'n', 1)
+  else
+    local win = tonumber(ARGV[la + 1])
+    if tonumber(ARGV[la]) <= 0 then return {'rl', win, 0} end
+    if win < 1 then win = 1 end
+    redis.call('HSET', key, 'n', 1, 'e', now + win)
+    redis.call('PEXPIRE', key, win)
+  end
+elseif n > 1 then
   local keys, ends = {}, {}
   for i = 1, n do
     local j = la + 3 * (i - 1)
