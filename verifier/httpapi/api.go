@@ -7,48 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"time"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/webotp/webotp/verifier"
 )
-
-// verificationJSON is the API's verification object (API.md §2).
-type verificationJSON struct {
-	ID             string          `json:"id"`
-	Status         verifier.Status `json:"status"`
-	Phone          string          `json:"phone"`
-	Origin         string          `json:"origin"`
-	EmbeddedOrigin string          `json:"embedded_origin,omitempty"`
-	CreatedAt      string          `json:"created_at"`
-	ExpiresAt      string          `json:"expires_at"`
-	ResendAfter    string          `json:"resend_after"`
-	Sends          int             `json:"sends"`
-	AttemptsLeft   int             `json:"attempts_left"`
-}
-
-type checkJSON struct {
-	Valid        bool             `json:"valid"`
-	Verification verificationJSON `json:"verification"`
-}
-
-func toJSON(v *verifier.Verification, now time.Time) verificationJSON {
-	return verificationJSON{
-		ID:             v.ID,
-		Status:         v.StatusAt(now),
-		Phone:          verifier.MaskPhone(v.Phone),
-		Origin:         v.Origin,
-		EmbeddedOrigin: v.EmbeddedOrigin,
-		CreatedAt:      rfc3339(v.CreatedAt),
-		ExpiresAt:      rfc3339(v.ExpiresAt),
-		ResendAfter:    rfc3339(v.ResendAfter),
-		Sends:          v.Sends,
-		AttemptsLeft:   v.AttemptsLeft(),
-	}
-}
-
-func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 type startBody struct {
 	Phone          string `json:"phone"`

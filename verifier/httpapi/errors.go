@@ -61,10 +61,6 @@ func Status(c verifier.Code) int {
 	}
 }
 
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
 type errorDetail struct {
 	Code       verifier.Code   `json:"code"`
 	Message    string          `json:"message"`
