@@ -15,6 +15,7 @@ import (
 	"github.com/webotp/webotp/verifier/internal/redistest"
 	"github.com/webotp/webotp/verifier/memstore"
 	"github.com/webotp/webotp/verifier/redisstore"
+	"github.com/webotp/webotp/verifier/storetest"
 )
 
 // concurrency is how many goroutines per GOMAXPROCS the parallel
@@ -228,7 +229,7 @@ func BenchmarkServiceWrongCheck(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			app := &verifier.App{ID: "bench-" + newID(b)[:8], Origins: []string{"https://www.example.com"}, Limits: verifier.Limits{
+			app := &verifier.App{ID: "bench-" + storetest.NewID()[:8], Origins: []string{"https://www.example.com"}, Limits: verifier.Limits{
 				MaxAttempts: 100, PhoneFailures: 100, AppSends: 1_000_000,
 			}}
 			n := uint64(b.N/90 + 64)

@@ -2,8 +2,6 @@ package redisstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"runtime"
 	"strconv"
 	"sync"
@@ -13,6 +11,7 @@ import (
 	"github.com/webotp/webotp/verifier"
 	"github.com/webotp/webotp/verifier/internal/redistest"
 	"github.com/webotp/webotp/verifier/redisstore"
+	"github.com/webotp/webotp/verifier/storetest"
 )
 
 // Bounds on how long a call may take while Redis is down: liveness bounds
@@ -25,36 +24,11 @@ const (
 	hungBound = 12 * redisstore.DefaultTimeout
 )
 
-func newID(t testing.TB) string {
-	t.Helper()
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// pending returns a new pending verification created now (truncated to the
-// millisecond, as Service does).
+// pending returns a new pending verification of app "app" created now
+// (truncated to the millisecond, as Service does).
 func pending(t testing.TB, now time.Time) *verifier.Verification {
-	v := &verifier.Verification{
-		ID:          newID(t),
-		AppID:       "app",
-		KeyID:       "k1",
-		Phone:       "+14155550123",
-		PhoneKey:    newID(t),
-		Origin:      "https://www.example.com",
-		CreatedAt:   now,
-		Sends:       1,
-		MaxAttempts: 5,
-		MaxSends:    5,
-		Lifetime:    10 * time.Minute,
-		Cooldown:    30 * time.Second,
-		Stored:      verifier.StatusPending,
-	}
-	v.ExpiresAt = now.Add(v.Lifetime)
-	v.ResendAfter = v.NextResendAfter(now, 1)
-	return v
+	t.Helper()
+	return storetest.Pending("app", now)
 }
 
 func now() time.Time { return time.Now().Truncate(time.Millisecond).UTC() }

@@ -72,10 +72,16 @@ func (x *suite) pending() *verifier.Verification { return x.pendingAt(0) }
 
 // pendingAt is pending, created at x.t0+d.
 func (x *suite) pendingAt(d time.Duration) *verifier.Verification {
-	at := x.t0.Add(d)
+	return Pending("app-"+randomKey("")[:6], x.t0.Add(d))
+}
+
+// Pending returns a new pending verification of appID created at at, not
+// yet stored: a fresh id and phone key, code lifetime 10 min, cooldown
+// 30 s, 5 attempts, 5 sends. Store tests beyond the suite use it too.
+func Pending(appID string, at time.Time) *verifier.Verification {
 	v := &verifier.Verification{
 		ID:          NewID(),
-		AppID:       "app-" + randomKey("")[:6],
+		AppID:       appID,
 		KeyID:       "k1",
 		Phone:       "+14155550123",
 		PhoneKey:    NewID(),
