@@ -26,6 +26,15 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) verifier.Store { return s })
 }
 
+// The suite calls one method at a time, which the store sends to Redis
+// directly; here every call goes through the auto-pipeliner instead.
+func TestConformanceThroughTheAutoPipeliner(t *testing.T) {
+	addr, _ := redistest.Start(t)
+	s := open(t, "redis://"+addr+"/0", redisstore.Options{})
+	redisstore.AlwaysPipeline(s)
+	storetest.Run(t, func(t *testing.T) verifier.Store { return s })
+}
+
 func TestConformanceWithoutAutoPipeline(t *testing.T) {
 	addr, _ := redistest.Start(t)
 	s := open(t, "redis://"+addr+"/0", redisstore.Options{NoAutoPipeline: true})

@@ -1,18 +1,22 @@
 package redisstore
 
+import "strconv"
+
 // The Lua scripts. Each Store method that reads and writes is one script,
 // run with EVALSHA (EVAL after NOSCRIPT), so it is atomic and costs one
 // round trip. Every decision uses the time passed in ARGV, never the Redis
 // clock; Redis time only drives key expiry (garbage collection).
 //
-// A record is a hash with the fields of recordFields; times are unix
-// milliseconds, durations milliseconds, the stored status one letter. A
-// record also holds field n, the nonce of the Create call that wrote it.
-// Scripts answer a table whose first element says what happened:
+// A record is one string (see record.go): a fixed-width header of the
+// fields that change, then the fields that never change, each ended by a
+// NUL byte, then the delivery error. A script reads it with one GET, takes
+// the few fields it decides on with string.sub and one anchored
+// string.match, and writes a change to the header in place with SETRANGE;
+// a string costs Redis far less to read and to hand to Lua than a hash of
+// seventeen fields. Scripts answer a table whose first element says what
+// happened:
 //
-//	{'ok', record}              success: the record after the change,
-//	                            its field values joined by NUL bytes
-//	                            (see packed)
+//	{'ok', record}              success: the record after the change
 //	{'nf'}                      no such verification
 //	{'np', status}              not pending: the status as of now
 //	{'rl', retry ms, index}     limit number index (0-based) is full
@@ -20,61 +24,63 @@ package redisstore
 //	{'early', retry ms}         before ResendAfter (Resend)
 //	{'exists'}                  another verification has this id (Create)
 
-// recordFields are the hash fields of a record, in the order scripts
-// return them. The Go side decodes by the same indexes (field* constants).
-const recordFields = `'a','k','p','h','o','eo','c','x','r','s','t','ma','ms','l','cd','st','d'`
-
-// Indexes into a decoded record (0-based, Go side).
-const (
-	fieldApp = iota
-	fieldKeyID
-	fieldPhone
-	fieldPhoneKey
-	fieldOrigin
-	fieldEmbedded
-	fieldCreated
-	fieldExpires
-	fieldResendAfter
-	fieldSends
-	fieldAttempts
-	fieldMaxAttempts
-	fieldMaxSends
-	fieldLifetime
-	fieldCooldown
-	fieldStored
-	fieldDeliveryError
-	numFields
-)
-
 // The scripts share no prelude of Lua functions: a script's body runs
 // whole on every call, so functions and tables defined at its top would
 // be built again each time (about 1 µs a call). Instead the fragments
 // below are pasted in as straight-line code, and a script reads only what
 // it uses.
 
-// loadRecord reads the record at KEYS[1] into v, in recordFields order.
-const loadRecord = `
-local v = redis.call('HMGET', KEYS[1], ` + recordFields + `)
+// luaSub is the Lua expression reading the header field at [off, off+w)
+// of the record v as a number.
+func luaSub(off, w int) string {
+	return `tonumber(string.sub(v, ` + strconv.Itoa(off+1) + `, ` + strconv.Itoa(off+w) + `))`
+}
+
+// luaFormat is the Lua expression formatting the number x as the header
+// field of width w (as appendPadded does in Go).
+func luaFormat(x string, w int) string {
+	return `string.format('%0` + strconv.Itoa(w) + `d', ` + x + `)`
+}
+
+// bodyStart is the Lua index of the record's first fixed field.
+var bodyStart = strconv.Itoa(headerLen + 1)
+
+// loadRecord reads the record at KEYS[1] into v and, from its fixed
+// fields, its app, phone key and maximum attempts; the script answers
+// {'nf'} when there is no record.
+var loadRecord = `
+local v = redis.call('GET', KEYS[1])
+if not v then return {'nf'} end
+local a, ph, ma = string.match(v, '^(%Z*)%z(%Z*)%z(%Z*)%z', ` + bodyStart + `)
 `
 
-// packedRecord is the record v as one string: its field values joined by
-// NUL bytes, an absent one empty. One bulk string is far cheaper for the
-// client to read than an array of 17 replies. Only the last field, the
-// delivery error, may hold a NUL byte (Create refuses the others'); only
-// eo and d may be absent from a stored record.
-const packedRecord = `table.concat({v[1], v[2], v[3], v[4], v[5], v[6] or '', v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17] or ''}, '\0')`
-
-// statusRule sets st to verifier.Verification.StatusAt of the record v
-// at now.
-const statusRule = `
-local st = v[16]
+// statusRule sets status to verifier.Verification.StatusAt of the record
+// v at now; it needs ma (loadRecord).
+var statusRule = `
+local st, status = string.sub(v, 1, 1), nil
 if st == 'p' then
-  if tonumber(v[11]) >= tonumber(v[12]) then st = 'max_attempts_reached'
-  elseif now >= tonumber(v[8]) then st = 'expired'
-  else st = 'pending' end
-elseif st == 'a' then st = 'approved'
-elseif st == 'c' then st = 'canceled' end
+  if ` + luaSub(offAttempts, widthCount) + ` >= tonumber(ma) then status = 'max_attempts_reached'
+  elseif now >= ` + luaSub(offExpires, widthTime) + ` then status = 'expired'
+  else status = 'pending' end
+elseif st == 'a' then status = 'approved'
+elseif st == 'c' then status = 'canceled' end
 `
+
+// fixedEnd is a pattern whose position capture is the index just after
+// the record's last fixed field (its nonce) and its NUL: where the
+// delivery error starts.
+var fixedEnd = `'^` + repeat(`%Z*%z`, numFixed) + `()'`
+
+// nonceOf is a pattern capturing the nonce, the last fixed field.
+var nonceOf = `'^` + repeat(`%Z*%z`, numFixed-1) + `(%Z*)%z'`
+
+func repeat(s string, n int) string {
+	out := ""
+	for range n {
+		out += s
+	}
+	return out
+}
 
 // countLimits checks n fixed-window limits and, when every one has room,
 // counts one event against each; when one is full the script answers
@@ -142,20 +148,20 @@ end
 //
 // KEYS: record, newest, limits... ARGV: now, record ttl, newest ttl, id,
 // nonce, number of limits, (max, window, phone prefix)..., then the
-// record's field/value pairs. The Go side names PerPhone limits' keys
-// itself (it knows the phone key): phone prefixes are empty.
-const createScript = `
+// record (encodeRecord, which holds the nonce). The Go side names
+// PerPhone limits' keys itself (it knows the phone key): phone prefixes
+// are empty.
+var createScript = `
 local now, n = tonumber(ARGV[1]), tonumber(ARGV[6])
-local old = redis.call('HGET', KEYS[1], 'n')
+local old = redis.call('GET', KEYS[1])
 if old then
   -- A retried Create (its first reply was lost) finds its own nonce: done.
-  if old == ARGV[5] then return {'ok'} end
+  if string.match(old, ` + nonceOf + `, ` + bodyStart + `) == ARGV[5] then return {'ok'} end
   return {'exists'}
 end
 local la, lk, ph = 7, 3, ''
 ` + countLimits + `
-redis.call('HSET', KEYS[1], 'n', ARGV[5], unpack(ARGV, 7 + 3 * n))
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[1], ARGV[7 + 3 * n], 'PX', ARGV[2])
 redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3])
 return {'ok'}
 `
@@ -165,41 +171,43 @@ return {'ok'}
 // declared in KEYS: see doc.go on Redis Cluster).
 //
 // KEYS: newest. ARGV: key prefix.
-const newestScript = `
+var newestScript = `
 local id = redis.call('GET', KEYS[1])
 if not id then return {'nf'} end
-local v = redis.call('HMGET', ARGV[1] .. '{' .. id .. '}:v', ` + recordFields + `)
-if not v[1] then return {'nf'} end
-return {'ok', id, ` + packedRecord + `}
+local v = redis.call('GET', ARGV[1] .. '{' .. id .. '` + recordKeyEnd + `')
+if not v then return {'nf'} end
+return {'ok', id, v}
 `
 
-// resendScript counts a new send on a verification of the app.
+// resendScript counts a new send on a verification of the app: the send
+// count, expiry and resend time move on, and the delivery error of the
+// previous send is cleared.
 //
 // KEYS: record, limits... ARGV: now, retention, app, number of limits,
 // (max, window, phone prefix)...
-const resendScript = `
+var resendScript = `
 local now, n = tonumber(ARGV[1]), tonumber(ARGV[4])
 ` + loadRecord + `
-if v[1] ~= ARGV[3] then return {'nf'} end
+if a ~= ARGV[3] then return {'nf'} end
 ` + statusRule + `
-if st ~= 'pending' then return {'np', st} end
-local sends = tonumber(v[10])
-if sends >= tonumber(v[13]) then return {'sends', tonumber(v[8]) - now} end
-if now < tonumber(v[9]) then return {'early', tonumber(v[9]) - now} end
-local la, lk, ph = 5, 2, v[4]
+if status ~= 'pending' then return {'np', status} end
+local ms, l, cd, fe = string.match(v, '^%Z*%z%Z*%z%Z*%z%Z*%z%Z*%z%Z*%z%Z*%z%Z*%z(%Z*)%z(%Z*)%z(%Z*)%z%Z*%z()', ` + bodyStart + `)
+local sends, x, r = ` + luaSub(offSends, widthCount) + `, ` + luaSub(offExpires, widthTime) + `, ` + luaSub(offResendAfter, widthTime) + `
+if sends >= tonumber(ms) then return {'sends', x - now} end
+if now < r then return {'early', r - now} end
+local la, lk = 5, 2
 ` + countLimits + `
 sends = sends + 1
-local d = tonumber(v[15])
+local d = tonumber(cd)
 local i = 1
 while i < sends and d < 86400000 do
   d = d * 2
   i = i + 1
 end
-if v[17] then redis.call('HDEL', KEYS[1], 'd') end
-v[10], v[8], v[9], v[17] = sends, now + tonumber(v[14]), now + d, false
-redis.call('HSET', KEYS[1], 's', v[10], 'x', v[8], 'r', v[9])
-redis.call('PEXPIRE', KEYS[1], v[8] + tonumber(ARGV[2]) - now)
-return {'ok', ` + packedRecord + `}
+x = now + tonumber(l)
+v = string.sub(v, 1, ` + strconv.Itoa(offSends) + `) .. ` + luaFormat("sends", widthCount) + ` .. ` + luaFormat("x", widthTime) + ` .. ` + luaFormat("now + d", widthTime) + ` .. string.sub(v, ` + bodyStart + `, fe - 1)
+redis.call('SET', KEYS[1], v, 'PX', math.max(1, x + tonumber(ARGV[2]) - now))
+return {'ok', v}
 `
 
 // reserveScript counts one check attempt on a verification of the app,
@@ -207,16 +215,17 @@ return {'ok', ` + packedRecord + `}
 //
 // KEYS: record, limits... ARGV: now, app, number of limits,
 // (max, window, phone prefix)...
-const reserveScript = `
+var reserveScript = `
 local now, n = tonumber(ARGV[1]), tonumber(ARGV[3])
 ` + loadRecord + `
-if v[1] ~= ARGV[2] then return {'nf'} end
+if a ~= ARGV[2] then return {'nf'} end
 ` + statusRule + `
-if st ~= 'pending' then return {'np', st} end
-local la, lk, ph = 4, 2, v[4]
+if status ~= 'pending' then return {'np', status} end
+local la, lk = 4, 2
 ` + countLimits + `
-v[11] = redis.call('HINCRBY', KEYS[1], 't', 1)
-return {'ok', ` + packedRecord + `}
+local t = ` + luaFormat(luaSub(offAttempts, widthCount)+" + 1", widthCount) + `
+redis.call('SETRANGE', KEYS[1], ` + strconv.Itoa(offAttempts) + `, t)
+return {'ok', string.sub(v, 1, ` + strconv.Itoa(offAttempts) + `) .. t .. string.sub(v, ` + strconv.Itoa(offAttempts+widthCount+1) + `)}
 `
 
 // approveScript approves a pending verification whose send count has not
@@ -225,22 +234,20 @@ return {'ok', ` + packedRecord + `}
 //
 // KEYS: record, refund limits... ARGV: now, sends, number of limits,
 // (max, window, phone prefix)...
-const approveScript = `
+var approveScript = `
 local now, n = tonumber(ARGV[1]), tonumber(ARGV[3])
 ` + loadRecord + `
-if not v[1] then return {'nf'} end
-local st = v[16]
+local st = string.sub(v, 1, 1)
 if st ~= 'p' then
   if st == 'a' then st = 'approved' elseif st == 'c' then st = 'canceled' end
   return {'np', st}
 end
-if now >= tonumber(v[8]) then return {'np', 'expired'} end
-if tonumber(v[10]) ~= tonumber(ARGV[2]) then
-  if tonumber(v[11]) >= tonumber(v[12]) then return {'np', 'max_attempts_reached'} end
+if now >= ` + luaSub(offExpires, widthTime) + ` then return {'np', 'expired'} end
+if ` + luaSub(offSends, widthCount) + ` ~= tonumber(ARGV[2]) then
+  if ` + luaSub(offAttempts, widthCount) + ` >= tonumber(ma) then return {'np', 'max_attempts_reached'} end
   return {'np', 'pending'}
 end
-redis.call('HSET', KEYS[1], 'st', 'a')
-v[16] = 'a'
+redis.call('SETRANGE', KEYS[1], 0, 'a')
 local lk = 2
 for i = 1, n do
   local p, key = ARGV[3 + 3 * i], nil
@@ -248,41 +255,38 @@ for i = 1, n do
     key = KEYS[lk]
     lk = lk + 1
   else
-    key = p .. v[4] .. '` + limitKeyEnd + `'
+    key = p .. ph .. '` + limitKeyEnd + `'
   end
   local c = redis.call('HMGET', key, 'n', 'e')
   if (tonumber(c[2]) or 0) > now and (tonumber(c[1]) or 0) > 0 then
     redis.call('HINCRBY', key, 'n', -1)
   end
 end
-return {'ok', ` + packedRecord + `}
+return {'ok', 'a' .. string.sub(v, 2)}
 `
 
 // cancelScript cancels a pending verification of the app.
 //
 // KEYS: record. ARGV: now, app.
-const cancelScript = `
+var cancelScript = `
 local now = tonumber(ARGV[1])
 ` + loadRecord + `
-if v[1] ~= ARGV[2] then return {'nf'} end
+if a ~= ARGV[2] then return {'nf'} end
 ` + statusRule + `
-if st ~= 'pending' then return {'np', st} end
-redis.call('HSET', KEYS[1], 'st', 'c')
-v[16] = 'c'
-return {'ok', ` + packedRecord + `}
+if status ~= 'pending' then return {'np', status} end
+redis.call('SETRANGE', KEYS[1], 0, 'c')
+return {'ok', 'c' .. string.sub(v, 2)}
 `
 
-// deliveryScript records the outcome of send number sends.
+// deliveryScript records the outcome of send number sends: the delivery
+// error, "" for success, replaces the end of the record.
 //
 // KEYS: record. ARGV: sends, reason ("" for success).
-const deliveryScript = `
-local s = redis.call('HGET', KEYS[1], 's')
-if not s then return {'nf'} end
-if tonumber(s) ~= tonumber(ARGV[1]) then return {'ok'} end
-if ARGV[2] == '' then
-  redis.call('HDEL', KEYS[1], 'd')
-else
-  redis.call('HSET', KEYS[1], 'd', ARGV[2])
-end
+var deliveryScript = `
+local v = redis.call('GET', KEYS[1])
+if not v then return {'nf'} end
+if ` + luaSub(offSends, widthCount) + ` ~= tonumber(ARGV[1]) then return {'ok'} end
+local fe = string.match(v, ` + fixedEnd + `, ` + bodyStart + `)
+redis.call('SET', KEYS[1], string.sub(v, 1, fe - 1) .. ARGV[2], 'KEEPTTL')
 return {'ok'}
 `

@@ -34,6 +34,11 @@ const DefaultClusterKeyPrefix = "{webotp}:"
 // millisecond when it answers at all.
 const DefaultTimeout = 500 * time.Millisecond
 
+// DefaultFlushDelay is Options.FlushDelay's default. On loopback, with 64
+// concurrent checks, it doubles the commands per batch and cuts the
+// CPU per check by a third on both sides (make bench).
+const DefaultFlushDelay = 50 * time.Microsecond
+
 // Options configure a Store. The zero value connects to 127.0.0.1:6379
 // with the defaults below.
 type Options struct {
@@ -69,6 +74,14 @@ type Options struct {
 	// a webotp instance under load. A batch lost to a network error is
 	// retried whole, so a script may run twice (see MaxRetries).
 	NoAutoPipeline bool
+	// FlushDelay is how long auto-pipelining waits for more concurrent
+	// commands before it sends a batch, at most: go-redis shortens the
+	// wait as the queue fills and sends a full batch at once. Fuller
+	// batches cost both sides fewer system calls and wake-ups, for a
+	// little latency when the verifier is idle. Zero means
+	// DefaultFlushDelay; negative, no wait (batches form only from
+	// commands that queue while one is in flight).
+	FlushDelay time.Duration
 	// MaxRetries is how often a failed command is retried; zero means 1,
 	// negative none. A retried script may count an event twice (its first
 	// run can have happened): limits err on the side of refusing.
@@ -88,6 +101,12 @@ type Store struct {
 	// after a lost reply recognizes its own record.
 	nonce     atomic.Uint64
 	nonceBase string
+	// inflight counts the commands under way, to send a lone one directly
+	// rather than through the auto-pipeliner (see pick).
+	inflight atomic.Int64
+	// directMax is the most commands under way that go directly; see
+	// pick.
+	directMax int64
 
 	create, newest, resend, reserve, approve, cancel, delivery *redis.Script
 }
@@ -168,6 +187,9 @@ func openCluster(url string, opts Options) (*Store, error) {
 		co.MaxRetries = retries(opts.MaxRetries)
 	}
 	co.ContextTimeoutEnabled = true
+	if co.AutoPipelineOptions == nil {
+		co.AutoPipelineOptions = autoPipelineOptions(opts)
+	}
 	return newStore(redis.NewClusterClient(co), true, opts)
 }
 
@@ -192,6 +214,22 @@ func applyDefaults(ro *redis.Options, opts Options) {
 		ro.DialerRetries = 1
 	}
 	ro.ContextTimeoutEnabled = true
+	if ro.AutoPipelineOptions == nil {
+		ro.AutoPipelineOptions = autoPipelineOptions(opts)
+	}
+}
+
+// autoPipelineOptions are go-redis's blocking auto-pipeline defaults with
+// an adaptive flush delay of opts.FlushDelay.
+func autoPipelineOptions(opts Options) *redis.AutoPipelineOptions {
+	ap := redis.DefaultBlockingAutoPipelineOptions()
+	switch d := opts.FlushDelay; {
+	case d == 0:
+		ap.MaxFlushDelay, ap.AdaptiveDelay = DefaultFlushDelay, true
+	case d > 0:
+		ap.MaxFlushDelay, ap.AdaptiveDelay = d, true
+	}
+	return ap
 }
 
 func setDuration(d *time.Duration, v time.Duration) {
@@ -248,6 +286,7 @@ func newStore(rdb redis.UniversalClient, owned bool, opts Options) (*Store, erro
 		base:      rdb,
 		owned:     owned,
 		prefix:    prefix,
+		directMax: defaultDirectMax,
 		create:    redis.NewScript(createScript),
 		newest:    redis.NewScript(newestScript),
 		resend:    redis.NewScript(resendScript),
@@ -257,6 +296,28 @@ func newStore(rdb redis.UniversalClient, owned bool, opts Options) (*Store, erro
 		delivery:  redis.NewScript(deliveryScript),
 	}, nil
 }
+
+// defaultDirectMax is the most commands under way at which a command goes to
+// Redis directly: a lone command then takes one round trip at once. The
+// auto-pipeliner's flush delay is a timer, and an idle Go runtime fires
+// timers at millisecond granularity, so through it a lone command would
+// wait about a millisecond for company that never comes.
+const defaultDirectMax = 2
+
+// pick returns the client for one command (the auto-pipeliner, or the
+// client itself when few commands are under way) and the function to call
+// when the command is done.
+func (s *Store) pick() (redis.UniversalClient, func()) {
+	if s.rdb == s.base {
+		return s.base, func() {}
+	}
+	if s.inflight.Add(1) <= s.directMax {
+		return s.base, s.done
+	}
+	return s.rdb, s.done
+}
+
+func (s *Store) done() { s.inflight.Add(-1) }
 
 // hasHashTag reports whether Redis Cluster would hash key by a tag: a
 // non-empty "{...}".
@@ -292,7 +353,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // Keys. The part in braces is the hash tag Redis Cluster would hash were
 // the prefix to carry none (see doc.go).
 
-func (s *Store) recordKey(id string) string { return s.prefix + "{" + id + "}:v" }
+func (s *Store) recordKey(id string) string { return s.prefix + "{" + id + recordKeyEnd }
+
+// recordKeyEnd ends every record key, in Go and in the scripts. (Records
+// of the earlier hash layout ended in "}:v": they are not read, and
+// expire.)
+const recordKeyEnd = "}:r"
 
 func (s *Store) newestKey(appID, phoneKey string) string {
 	return s.prefix + "{" + appID + ":" + phoneKey + "}:n"
@@ -323,33 +389,19 @@ func (s *Store) Create(ctx context.Context, v *verifier.Verification, limits []v
 	// The newest index lives as long as the record can: resends move
 	// ExpiresAt by at most Lifetime each, MaxSends times in all.
 	newestTTL := v.ExpiresAt.Add(time.Duration(v.MaxSends) * v.Lifetime).Add(verifier.Retention).Sub(now)
-	args := make([]any, 0, 6+3*len(limits)+2*numFields)
-	args = append(args, ms(now), ttl(v.ExpiresAt.Add(verifier.Retention).Sub(now)), ttl(newestTTL),
-		v.ID, s.nonceBase+strconv.FormatUint(s.nonce.Add(1), 36), len(limits))
-	args = s.appendLimitArgs(args, limits, true)
-	stored, err := storedLetter(v.Stored)
+	nonce := s.nonceBase + strconv.FormatUint(s.nonce.Add(1), 36)
+	rec, err := encodeRecord(v, nonce)
 	if err != nil {
-		return fmt.Errorf("redisstore: create: %w", err)
+		return fmt.Errorf("redisstore: create %s: %w", v.ID, err)
 	}
-	// Scripts answer a record with its fields joined by NUL bytes: only the
-	// last field, the delivery error, may hold one.
-	for _, f := range [...]string{v.AppID, v.KeyID, v.Phone, v.PhoneKey, v.Origin, v.EmbeddedOrigin} {
-		if strings.IndexByte(f, 0) >= 0 {
-			return fmt.Errorf("redisstore: create %s: a field holds a NUL byte", v.ID)
-		}
-	}
-	args = append(args,
-		"a", v.AppID, "k", v.KeyID, "p", v.Phone, "h", v.PhoneKey, "o", v.Origin,
-		"c", ms(v.CreatedAt), "x", ms(v.ExpiresAt), "r", ms(v.ResendAfter),
-		"s", v.Sends, "t", v.Attempts, "ma", v.MaxAttempts, "ms", v.MaxSends,
-		"l", v.Lifetime.Milliseconds(), "cd", v.Cooldown.Milliseconds(), "st", stored)
-	if v.EmbeddedOrigin != "" {
-		args = append(args, "eo", v.EmbeddedOrigin)
-	}
-	if v.DeliveryError != "" {
-		args = append(args, "d", v.DeliveryError)
-	}
-	reply, err := s.create.Run(ctx, s.rdb, keys, args...).Slice()
+	args := make([]any, 0, 7+3*len(limits))
+	args = append(args, ms(now), ttl(v.ExpiresAt.Add(verifier.Retention).Sub(now)), ttl(newestTTL),
+		v.ID, nonce, len(limits))
+	args = s.appendLimitArgs(args, limits, true)
+	args = append(args, rec)
+	c, done := s.pick()
+	reply, err := s.create.Run(ctx, c, keys, args...).Slice()
+	done()
 	if err != nil {
 		return s.fail("create", err)
 	}
@@ -367,14 +419,13 @@ func (s *Store) Get(ctx context.Context, id string) (*verifier.Verification, err
 	if !validID(id) {
 		return nil, verifier.ErrNotFound
 	}
-	vals, err := s.rdb.HMGet(ctx, s.recordKey(id), fieldNames[:]...).Result()
+	c, done := s.pick()
+	rec, err := c.Get(ctx, s.recordKey(id)).Result()
+	done()
 	if err != nil {
 		return nil, s.fail("get", err)
 	}
-	if vals[fieldApp] == nil {
-		return nil, verifier.ErrNotFound
-	}
-	return fromHMGet(id, vals)
+	return decodeRecord(id, rec)
 }
 
 // Newest returns the newest verification of the app and phone key.
@@ -382,7 +433,9 @@ func (s *Store) Newest(ctx context.Context, appID, phoneKey string) (*verifier.V
 	if err := ctx.Err(); err != nil {
 		return nil, s.fail("newest", err)
 	}
-	reply, err := s.newest.Run(ctx, s.rdb, []string{s.newestKey(appID, phoneKey)}, s.prefix).Slice()
+	c, done := s.pick()
+	reply, err := s.newest.Run(ctx, c, []string{s.newestKey(appID, phoneKey)}, s.prefix).Slice()
+	done()
 	if err != nil {
 		return nil, s.fail("newest", err)
 	}
@@ -405,7 +458,9 @@ func (s *Store) Resend(ctx context.Context, appID, id string, now time.Time, lim
 	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(limits)), s.recordKey(id)), limits, false, "")
 	args := append(make([]any, 0, 4+3*len(limits)), ms(now), verifier.Retention.Milliseconds(), appID, len(limits))
 	args = s.appendLimitArgs(args, limits, false)
-	reply, err := s.resend.Run(ctx, s.rdb, keys, args...).Slice()
+	c, done := s.pick()
+	reply, err := s.resend.Run(ctx, c, keys, args...).Slice()
+	done()
 	if err != nil {
 		return nil, s.fail("resend", err)
 	}
@@ -424,7 +479,9 @@ func (s *Store) ReserveCheck(ctx context.Context, appID, id string, now time.Tim
 	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(limits)), s.recordKey(id)), limits, false, "")
 	args := append(make([]any, 0, 3+3*len(limits)), ms(now), appID, len(limits))
 	args = s.appendLimitArgs(args, limits, false)
-	reply, err := s.reserve.Run(ctx, s.rdb, keys, args...).Slice()
+	c, done := s.pick()
+	reply, err := s.reserve.Run(ctx, c, keys, args...).Slice()
+	done()
 	if err != nil {
 		return nil, s.fail("reserve check", err)
 	}
@@ -443,7 +500,9 @@ func (s *Store) Approve(ctx context.Context, id string, sends int, now time.Time
 	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(refund)), s.recordKey(id)), refund, false, "")
 	args := append(make([]any, 0, 3+3*len(refund)), ms(now), sends, len(refund))
 	args = s.appendLimitArgs(args, refund, false)
-	reply, err := s.approve.Run(ctx, s.rdb, keys, args...).Slice()
+	c, done := s.pick()
+	reply, err := s.approve.Run(ctx, c, keys, args...).Slice()
+	done()
 	if err != nil {
 		return nil, s.fail("approve", err)
 	}
@@ -458,7 +517,9 @@ func (s *Store) Cancel(ctx context.Context, appID, id string, now time.Time) (*v
 	if !validID(id) {
 		return nil, verifier.ErrNotFound
 	}
-	reply, err := s.cancel.Run(ctx, s.rdb, []string{s.recordKey(id)}, ms(now), appID).Slice()
+	c, done := s.pick()
+	reply, err := s.cancel.Run(ctx, c, []string{s.recordKey(id)}, ms(now), appID).Slice()
+	done()
 	if err != nil {
 		return nil, s.fail("cancel", err)
 	}
@@ -473,7 +534,9 @@ func (s *Store) SetDeliveryError(ctx context.Context, id string, sends int, reas
 	if !validID(id) {
 		return verifier.ErrNotFound
 	}
-	reply, err := s.delivery.Run(ctx, s.rdb, []string{s.recordKey(id)}, sends, reason).Slice()
+	c, done := s.pick()
+	reply, err := s.delivery.Run(ctx, c, []string{s.recordKey(id)}, sends, reason).Slice()
+	done()
 	if err != nil {
 		return s.fail("set delivery error", err)
 	}
@@ -567,16 +630,4 @@ func ttl(d time.Duration) int64 {
 		return n
 	}
 	return 1
-}
-
-func storedLetter(s verifier.Status) (string, error) {
-	switch s {
-	case verifier.StatusPending:
-		return "p", nil
-	case verifier.StatusApproved:
-		return "a", nil
-	case verifier.StatusCanceled:
-		return "c", nil
-	}
-	return "", fmt.Errorf("stored status %q is not pending, approved or canceled", s)
 }

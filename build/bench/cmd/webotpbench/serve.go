@@ -49,20 +49,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	size := fs.Int("size", 400, "ceiling: body size in bytes")
 	speed := fs.Float64("speed", 1, "clock speed: 60 makes an hour pass in a minute (memstore only)")
 	accessLog := fs.Bool("access-log", false, "log every request (to standard error)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run after the preload to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
 	}
 	if host, _, err := net.SplitHostPort(*addr); err != nil || host != "127.0.0.1" {
 		return fmt.Errorf("--addr %q: only 127.0.0.1 is allowed", *addr)
@@ -74,6 +63,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer ln.Close()
 
 	if *impl == "ceiling" {
+		stopProfile, err := startProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
 		body := ceilingBody(*size)
 		srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
 			ctx.SetContentType("application/json")
@@ -120,6 +114,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// measurement.
 		runtime.GC()
 	}
+	// The profile covers the load, not the preload.
+	stopProfile, err := startProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 
 	switch *impl {
 	case "webotp":
@@ -149,6 +149,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		return fmt.Errorf("--impl %q: want webotp, nethttp or ceiling", *impl)
 	}
+}
+
+// startProfile starts a CPU profile written to path, if path is not
+// empty, and returns the function that stops it.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // serveUntil runs serve, says "ready", and shuts down when ctx ends.
