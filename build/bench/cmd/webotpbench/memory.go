@@ -15,7 +15,7 @@ func (r *runner) memory(ctx context.Context) error {
 		r.add("memory", fmt.Sprintf("per pending verification, memstore, %s pending (live heap after GC, / N)", thousands(float64(m.N))),
 			fmt.Sprintf("%.0f B", m.BytesPer), "≤ 300 B", verdict(m.BytesPer <= 300))
 	}
-	addr, stop, err := r.startRedis(ctx, false)
+	addr, stop, err := r.startRedis(ctx, nil)
 	if err != nil {
 		return err
 	}

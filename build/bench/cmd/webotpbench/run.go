@@ -27,6 +27,7 @@ type runner struct {
 	// serverCPU and loadCPU prefix the servers' and the load generators'
 	// command lines (taskset) so they do not fight over the same core.
 	serverCPU, loadCPU []string
+	loadCPUs           []int // the CPUs of loadCPU
 	threads, conns     int
 	warmup, duration   time.Duration
 	preload, memN      int
@@ -34,6 +35,7 @@ type runner struct {
 	coldLoads          int    // page loads per client timing
 	profile            bool   // write CPU profiles of the servers
 	redisPID           int    // of the running redis-server
+	redisShared        bool   // it runs on the servers' CPU
 	loadavg            string // 1, 5 and 15 minutes, before the run
 	rows               []row
 	failed             []string
@@ -76,6 +78,9 @@ func runTable(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		last := runtime.NumCPU() - 1
 		r.serverCPU = []string{ts, "-c", "0"}
 		r.loadCPU = []string{ts, "-c", fmt.Sprintf("1-%d", last)}
+		for c := 1; c <= last; c++ {
+			r.loadCPUs = append(r.loadCPUs, c)
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(r.out, "bench"), 0o755); err != nil {
 		return fmt.Errorf("output directory: %w", err)
@@ -151,7 +156,7 @@ func (r *runner) preamble(pinned bool, took time.Duration) string {
 	}
 	how := "servers and load generators share all cores"
 	if pinned {
-		how = "servers (and Redis) pinned to CPU 0, wrk and the load generator to the other CPUs (taskset)"
+		how = "servers pinned to CPU 0, wrk and the load generator to the other CPUs (taskset); Redis on CPU 0 with the server, or on its own core beside wrk where the row says so"
 	}
 	return fmt.Sprintf("webotp performance, %s: %s, %d cores, %s, loopback only; %s; wrk -t%d -c%d, %s warm-up then %s per figure; load average before the run %s; run took %s.",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), cpu, runtime.NumCPU(), runtime.Version(), how,
@@ -186,6 +191,7 @@ func (r *runner) runWrk(ctx context.Context, script, url string, env []string, p
 	if err != nil {
 		return wrkResult{}, err
 	}
+	idle0, total0 := cpuIdle(r.loadCPUs)
 	out, err := r.command(ctx, env, append(base, "-d", durArg(r.duration), "--latency", url)...)
 	if err != nil {
 		return wrkResult{}, err
@@ -194,9 +200,40 @@ func (r *runner) runWrk(ctx context.Context, script, url string, env []string, p
 	if err != nil {
 		return wrkResult{}, err
 	}
+	idle1, total1 := cpuIdle(r.loadCPUs)
 	w, err := parseWrk(out)
 	w.CPU = cpu1 - cpu0
+	if total1 > total0 {
+		w.LoadIdle = float64(idle1-idle0) / float64(total1-total0)
+	}
 	return w, err
+}
+
+// cpuIdle sums the idle and the total clock ticks of the CPUs, from
+// /proc/stat; zeros when it cannot be read.
+func cpuIdle(cpus []int) (idle, total int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	want := map[string]bool{}
+	for _, c := range cpus {
+		want["cpu"+strconv.Itoa(c)] = true
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 || !want[f[0]] {
+			continue
+		}
+		for i, v := range f[1:] {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			total += n
+			if i == 3 || i == 4 { // idle, iowait
+				idle += n
+			}
+		}
+	}
+	return idle, total
 }
 
 // processCPU is the user and system CPU time the processes have used, from

@@ -16,8 +16,12 @@ type wrkResult struct {
 	Requests   int
 	Non2xx     int
 	SockErrors int
-	// CPU is the CPU time the server (and Redis) used during the run.
+	// CPU is the CPU time the server (and Redis, when it shares the
+	// server's core) used during the run.
 	CPU time.Duration
+	// LoadIdle is the fraction of the load generator's CPUs left idle
+	// during the run (0 when not pinned).
+	LoadIdle float64
 }
 
 // cpuPerRequest is the server's CPU time per answered request.
