@@ -1,6 +1,9 @@
 package redisstore
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // The Lua scripts. Each Store method that reads and writes is one script,
 // run with EVALSHA (EVAL after NOSCRIPT), so it is atomic and costs one
@@ -69,18 +72,10 @@ elseif st == 'c' then status = 'canceled' end
 // fixedEnd is a pattern whose position capture is the index just after
 // the record's last fixed field (its nonce) and its NUL: where the
 // delivery error starts.
-var fixedEnd = `'^` + repeat(`%Z*%z`, numFixed) + `()'`
+var fixedEnd = `'^` + strings.Repeat(`%Z*%z`, numFixed) + `()'`
 
 // nonceOf is a pattern capturing the nonce, the last fixed field.
-var nonceOf = `'^` + repeat(`%Z*%z`, numFixed-1) + `(%Z*)%z'`
-
-func repeat(s string, n int) string {
-	out := ""
-	for range n {
-		out += s
-	}
-	return out
-}
+var nonceOf = `'^` + strings.Repeat(`%Z*%z`, numFixed-1) + `(%Z*)%z'`
 
 // countLimits checks n fixed-window limits and, when every one has room,
 // counts one event against each; when one is full the script answers
