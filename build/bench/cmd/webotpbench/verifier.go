@@ -25,15 +25,9 @@ type serverFigures struct {
 // verifier measures check and start on memstore and Redis, the net/http
 // check handler and the bare fasthttp ceiling, all with the same wrk load.
 func (r *runner) verifier(ctx context.Context) error {
-	redisAddr, stopRedis, err := r.startRedis(ctx, r.serverCPU)
-	if err != nil {
-		return err
-	}
-	defer stopRedis()
-
-	// The three check figures that make the ratios run back to back, so
-	// that whatever else the machine does affects them alike; the
-	// half-rate and start runs follow on a fresh memstore server.
+	// The check figures that make the ratios run back to back, so that
+	// whatever else the machine does affects them alike; the half-rate
+	// and start runs follow, each on a fresh server.
 	idsMem := filepath.Join(r.out, "bench", "ids-memstore.txt")
 	mem, err := r.measure(ctx, "webotp", "memory", idsMem, 0, nil)
 	if err != nil {
@@ -48,27 +42,8 @@ func (r *runner) verifier(ctx context.Context) error {
 	if err != nil {
 		r.fail("verifier check, net/http", err)
 	}
-	more, err := r.measure(ctx, "webotp", "memory", idsMem, 0, mem.check)
-	if err != nil {
-		r.fail("verifier half rate/start, memstore", err)
-		return nil
-	}
-	mem.half, mem.start = more.half, more.start
-	red, err := r.measure(ctx, "webotp", "redis://"+redisAddr+"/0", filepath.Join(r.out, "bench", "ids-redis.txt"), 0, nil)
-	if err == nil {
-		var more *serverFigures
-		more, err = r.measure(ctx, "webotp", "redis://"+redisAddr+"/0", filepath.Join(r.out, "bench", "ids-redis-2.txt"), 0, red.check)
-		if err == nil {
-			red.half, red.start = more.half, more.start
-		}
-	}
-	if err != nil {
-		r.fail("verifier check/start, Redis", err)
-		red = nil
-	}
-	stopRedis()
 	// As deployed, Redis does not compete with the verifier for its CPU:
-	// the same check load with Redis on the load generator's core.
+	// the check load with Redis on the load generator's core...
 	var redOwn *serverFigures
 	if len(r.loadCPU) > 0 {
 		addr, stop, err := r.startRedis(ctx, r.loadCPU)
@@ -81,6 +56,18 @@ func (r *runner) verifier(ctx context.Context) error {
 			redOwn = nil
 		}
 	}
+	// ...and with Redis on the server's core: the whole cost of a check.
+	red, err := r.redisOnServerCPU(ctx)
+	if err != nil {
+		r.fail("verifier check/start, Redis", err)
+		red = nil
+	}
+	more, err := r.measure(ctx, "webotp", "memory", idsMem, 0, mem.check)
+	if err != nil {
+		r.fail("verifier half rate/start, memstore", err)
+		return nil
+	}
+	mem.half, mem.start = more.half, more.start
 
 	line := func(w *wrkResult) string {
 		s := fmt.Sprintf("%s req/s; p50 %s, p99 %s; server CPU %.1f µs/req", thousands(w.RPS), msStr(w.P50), msStr(w.P99), us(w.cpuPerRequest()))
@@ -222,6 +209,27 @@ func (r *runner) measure(ctx context.Context, impl, store, ids string, size int,
 	}
 	f.start = &s
 	return f, nil
+}
+
+// redisOnServerCPU measures check, then the half rate and start, on Redis
+// pinned to the servers' CPU.
+func (r *runner) redisOnServerCPU(ctx context.Context) (*serverFigures, error) {
+	addr, stop, err := r.startRedis(ctx, r.serverCPU)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	url := "redis://" + addr + "/0"
+	red, err := r.measure(ctx, "webotp", url, filepath.Join(r.out, "bench", "ids-redis.txt"), 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	more, err := r.measure(ctx, "webotp", url, filepath.Join(r.out, "bench", "ids-redis-2.txt"), 0, red.check)
+	if err != nil {
+		return nil, err
+	}
+	red.half, red.start = more.half, more.start
+	return red, nil
 }
 
 // startRedis starts a throwaway redis-server on a free loopback port,
