@@ -3,6 +3,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +14,9 @@ import (
 )
 
 // These tests run under Node (go_js_wasm_exec), which has EventTarget,
-// CustomEvent, AbortController, DOMException and Promise but no DOM: the
-// page is faked with plain objects built through safejs.
+// Event, AbortController, DOMException and Promise but no DOM: the page is
+// faked with plain objects built through safejs. Node 19+ also has a global
+// CustomEvent; on Node 18 TestMain defines one.
 
 // global returns a global of Node's JavaScript.
 func global(t *testing.T, name string) safejs.Value {
@@ -23,6 +26,68 @@ func global(t *testing.T, name string) safejs.Value {
 		t.Fatalf("Node has no global %s: %v", name, err)
 	}
 	return v
+}
+
+// TestMain gives Node 18 (Debian bookworm's), which has no global
+// CustomEvent, the DOM's: the binding fires CustomEvents on the window's
+// constructor, and these tests use Node's global as the window.
+func TestMain(m *testing.M) {
+	if v, err := safejs.Global().Get("CustomEvent"); err != nil || v.IsUndefined() {
+		ctor, err := customEventOverEvent()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "define CustomEvent for Node 18:", err)
+			os.Exit(1)
+		}
+		if err := safejs.Global().Set("CustomEvent", ctor); err != nil {
+			fmt.Fprintln(os.Stderr, "define CustomEvent for Node 18:", err)
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// customEventOverEvent returns the DOM's CustomEvent written over Node's
+// Event: an Event whose detail is init.detail, null when absent.
+func customEventOverEvent() (safejs.Value, error) {
+	fn, err := safejs.Global().Get("Function")
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	def, err := fn.New("Event", `return class CustomEvent extends Event {
+		constructor(type, init) { super(type, init); this.detail = init && init.detail !== undefined ? init.detail : null; }
+	}`)
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	ev, err := safejs.Global().Get("Event")
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	return def.Invoke(ev)
+}
+
+func TestCustomEventOverEventCarriesDetailAndBubbles(t *testing.T) {
+	ctor, err := customEventOverEvent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := ctor.New("webotp:test", map[string]any{"bubbles": true, "detail": map[string]any{"code": "123456"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := str(get(get(ev, "detail"), "code")); got != "123456" {
+		t.Errorf("detail.code = %q, want 123456", got)
+	}
+	if b, err := get(ev, "bubbles").Bool(); err != nil || !b {
+		t.Errorf("bubbles = %v, %v; want true", b, err)
+	}
+	plain, err := ctor.New("webotp:test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := get(plain, "detail"); !d.IsNull() {
+		t.Errorf("detail without init = %v, want null", d)
+	}
 }
 
 // target returns a new EventTarget carrying props: a stand-in for a

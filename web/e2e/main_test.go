@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -37,7 +38,8 @@ const chromiumPath = "/usr/bin/chromium"
 var env *harness
 
 type harness struct {
-	err error
+	err  error
+	skip string // why every test is skipped (-short), or ""
 
 	root        string // the repository
 	verifier    string // http://127.0.0.1:port of `webotp serve --dev`
@@ -51,7 +53,13 @@ type harness struct {
 }
 
 func TestMain(m *testing.M) {
+	flag.Parse()
 	h := &harness{}
+	if testing.Short() {
+		h.skip = "browser test: needs Chromium, skipped by -short (make test runs it)"
+		env = h
+		os.Exit(m.Run())
+	}
 	stop := h.setUp()
 	env = h
 	code := m.Run()
@@ -62,9 +70,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// need returns the harness or fails the test with the reason setting up failed.
+// need returns the harness, skips the test under -short, or fails it with
+// the reason setting up failed.
 func need(t testing.TB) *harness {
 	t.Helper()
+	if env != nil && env.skip != "" {
+		t.Skip(env.skip)
+	}
 	if env == nil || env.err != nil {
 		err := errors.New("no harness")
 		if env != nil {

@@ -73,8 +73,12 @@ func Start(t testing.TB) (addr string, stop func()) {
 }
 
 // New starts a redis-server with opts and returns it running.
+// Under -short the test is skipped instead: it needs a real redis-server.
 func New(t testing.TB, opts Options) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("Redis test: needs redis-server, skipped by -short (make test runs it)")
+	}
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatal("redis-server not found: run make test (it installs it) or apt-get install redis-server")
