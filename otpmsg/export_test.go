@@ -6,3 +6,7 @@ func RawChromiumMatch(msg string) (OTP, bool) {
 	m, ok := firstChromiumMatch(msg)
 	return m.raw, ok
 }
+
+// ChromiumMatchAt exposes where Chromium's pattern first matches, which
+// Check reports as a line number.
+var ChromiumMatchAt = chromiumMatchAt

@@ -244,10 +244,10 @@ func firstChromiumMatch(msg string) (chromiumMatch, bool) {
 	return chromiumMatch{}, false
 }
 
-// ChromiumMatchAt returns the byte offset of the '@' where Chromium's
+// chromiumMatchAt returns the byte offset of the '@' where Chromium's
 // pattern first matches msg, or -1. The match may still be rejected for an
-// invalid host; tools use the offset to say which line Chromium reads.
-func ChromiumMatchAt(msg string) int {
+// invalid host; Check uses the offset to say which line Chromium reads.
+func chromiumMatchAt(msg string) int {
 	if m, ok := firstChromiumMatch(msg); ok {
 		return m.at
 	}

@@ -1,6 +1,10 @@
 package controller
 
-import "time"
+import (
+	"time"
+
+	"github.com/webotp/webotp/otpmsg"
+)
 
 // Announcement is what the live region says after a fill.
 const Announcement = "Verification code filled in"
@@ -396,8 +400,9 @@ func (c *Controller) Consent(id int, allow bool) {
 
 // Paste decides what a paste of text into el does. A whole SMS for this
 // host fills its code (source "paste"); one for another host is refused
-// with a validity message; a code with spaces, dashes or full-width
-// digits goes in normalised; anything else pastes as usual.
+// with a validity message; a code otpmsg.NormalizeCode accepts goes in
+// normalised (the verifier accepts exactly the same inputs); anything else
+// pastes as usual.
 func (c *Controller) Paste(el Element, text string) (PasteResult, string) {
 	if c.Options(el).Off {
 		return PasteDefault, ""
@@ -423,7 +428,7 @@ func (c *Controller) Paste(el Element, text string) (PasteResult, string) {
 		}
 		return PasteHandled, ""
 	}
-	if n := Normalize(text); n != text && IsCode(n) {
+	if n, err := otpmsg.NormalizeCode(text); err == nil && n != text {
 		return PasteInsert, n
 	}
 	return PasteDefault, ""

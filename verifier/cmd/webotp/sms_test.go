@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/webotp/webotp/otpmsg"
 )
 
 // runSMSWith runs `webotp sms args...` with stdin and returns the exit code
@@ -160,7 +162,7 @@ func TestSMSCheckReportsTheThreeReadings(t *testing.T) {
 			if code != c.code {
 				t.Errorf("check exit = %d, want %d; stdout %s stderr %s", code, c.code, stdout, stderr)
 			}
-			var r checkReport
+			var r otpmsg.Report
 			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 				t.Fatalf("check --json printed %q: %v", stdout, err)
 			}
