@@ -83,6 +83,7 @@ type envOptions struct {
 	assets  fs.FS
 	limits  verifier.Limits
 	tcp     bool // listen on 127.0.0.1 rather than in memory
+	config  func(*Config)
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -117,12 +118,16 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	shop := &verifier.App{ID: "shop", Name: "Shop", Origins: []string{origin, iframe}, Limits: o.limits}
 	other := &verifier.App{ID: "other", Name: "Other", Origins: []string{"https://other.example"}}
-	srv, err := New(Config{
+	cfg := Config{
 		Service: svc,
 		Keys:    []Key{{SHA256: HashKey(shopKey), App: shop}, {SHA256: HashKey(otherKey), App: other}},
 		Assets:  o.assets,
 		Logger:  log,
-	})
+	}
+	if o.config != nil {
+		o.config(&cfg)
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -17,6 +18,8 @@ const (
 	codeMethodNotAllowed verifier.Code = "method_not_allowed"
 	codeHeadersTooLarge  verifier.Code = "headers_too_large"
 	codeRequestTimeout   verifier.Code = "request_timeout"
+	codeHostNotAllowed   verifier.Code = "host_not_allowed"
+	codeServerBusy       verifier.Code = "server_busy"
 )
 
 var (
@@ -25,6 +28,9 @@ var (
 	errHeadersTooLarge  = &verifier.Error{Code: codeHeadersTooLarge, Message: "The request headers are too large."}
 	errRequestTimeout   = &verifier.Error{Code: codeRequestTimeout, Message: "The request was not received in time."}
 	errUnauthorized     = &verifier.Error{Code: verifier.CodeUnauthorized, Message: "A valid API key is required, sent as: Authorization: Bearer KEY."}
+	errHostNotAllowed   = &verifier.Error{Code: codeHostNotAllowed, Message: "This server does not answer for this Host."}
+	errServerBusy       = &verifier.Error{Code: codeServerBusy, Message: "The server has too many connections open; try again shortly."}
+	errTooManyConns     = &verifier.Error{Code: verifier.CodeRateLimited, Message: "Too many connections are open from your address.", RetryAfter: time.Second}
 )
 
 // Status is the one table from error codes to HTTP statuses; other
@@ -44,6 +50,8 @@ func Status(c verifier.Code) int {
 		return fasthttp.StatusMethodNotAllowed
 	case codeRequestTimeout:
 		return fasthttp.StatusRequestTimeout
+	case codeHostNotAllowed:
+		return fasthttp.StatusMisdirectedRequest
 	case verifier.CodeNotPending:
 		return fasthttp.StatusConflict
 	case codePayloadTooLarge:
@@ -54,7 +62,7 @@ func Status(c verifier.Code) int {
 		return fasthttp.StatusRequestHeaderFieldsTooLarge
 	case verifier.CodeDeliveryFailed:
 		return fasthttp.StatusBadGateway
-	case verifier.CodeStoreUnavailable:
+	case verifier.CodeStoreUnavailable, codeServerBusy:
 		return fasthttp.StatusServiceUnavailable
 	default:
 		return fasthttp.StatusInternalServerError

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/fasthttp/router"
@@ -60,8 +61,23 @@ type Config struct {
 
 	ReadTimeout    time.Duration // to read a request (default 10 s)
 	WriteTimeout   time.Duration // to write a response (default 10 s)
-	IdleTimeout    time.Duration // keep-alive connections (default 60 s)
+	IdleTimeout    time.Duration // keep-alive connections (default 30 s)
 	RequestTimeout time.Duration // for the store and sender work of one request (default 15 s)
+
+	// MaxConns caps the connections open at once on Serve's listener;
+	// further ones answer 503 server_busy and are closed. 0: no cap.
+	MaxConns int
+	// MaxConnsPerIP caps the connections open at once from one IP address;
+	// further ones answer 429 rate_limited and are closed. 0: no cap.
+	MaxConnsPerIP int
+	// AllowHost, when set, is asked about every request's Host (and the
+	// host of an absolute request URI); a host it refuses answers 421
+	// host_not_allowed. Development mode answers loopback names only, so
+	// that a DNS-rebinding page cannot reach it through a browser.
+	AllowHost func(host []byte) bool
+	// SeparateMetrics leaves /metrics out of Serve's routes: ServeMetrics
+	// serves it on a listener of its own.
+	SeparateMetrics bool
 }
 
 // Server is the HTTP API. Create it with New.
@@ -75,6 +91,9 @@ type Server struct {
 	site    *static
 	handler fasthttp.RequestHandler
 	srv     *fasthttp.Server
+	msrv    *fasthttp.Server // ServeMetrics's
+
+	metricsHandler fasthttp.RequestHandler
 }
 
 // routeKey is the user value under which a handler's route pattern is kept
@@ -97,7 +116,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.WriteTimeout = 10 * time.Second
 	}
 	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = 60 * time.Second
+		cfg.IdleTimeout = 30 * time.Second
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 15 * time.Second
@@ -125,6 +144,8 @@ func New(cfg Config) (*Server, error) {
 	r.HandleMethodNotAllowed = true
 	r.MethodNotAllowed = func(ctx *fasthttp.RequestCtx) {
 		ctx.SetUserValue(routeKey, "method_not_allowed")
+		// The router lists OPTIONS with every path; no route answers it.
+		ctx.Response.Header.Set(fasthttp.HeaderAllow, withoutOptions(ctx.Response.Header.Peek(fasthttp.HeaderAllow)))
 		writeError(ctx, s.log, errMethodNotAllowed)
 	}
 	r.NotFound = s.fallback
@@ -138,32 +159,64 @@ func New(cfg Config) (*Server, error) {
 	s.Handle(fasthttp.MethodPost, "/v1/verifications/{id}/check", s.authed(s.check))
 	s.Handle(fasthttp.MethodGet, "/healthz", s.healthz)
 	s.Handle(fasthttp.MethodGet, "/readyz", s.readyz)
-	s.Handle(fasthttp.MethodGet, "/metrics", s.metrics.handler())
+	s.metricsHandler = s.metrics.handler()
+	if !cfg.SeparateMetrics {
+		s.Handle(fasthttp.MethodGet, "/metrics", s.metricsHandler)
+	}
 
 	s.handler = s.instrument(r.Handler)
-	s.srv = &fasthttp.Server{
-		Handler:                      s.handler,
-		ErrorHandler:                 s.readError,
-		Name:                         "webotp",
-		MaxRequestBodySize:           MaxBodySize,
-		ReadTimeout:                  cfg.ReadTimeout,
-		WriteTimeout:                 cfg.WriteTimeout,
-		IdleTimeout:                  cfg.IdleTimeout,
-		CloseOnShutdown:              true,
-		DisablePreParseMultipartForm: true,
-		NoDefaultContentType:         true,
-		Logger:                       fasthttpLogger{cfg.Logger},
-	}
+	s.srv = s.newFastHTTP(s.handler)
+	s.msrv = s.newFastHTTP(s.instrument(s.metricsOnly))
 	return s, nil
 }
 
+// newFastHTTP returns the fasthttp server of a listener.
+func (s *Server) newFastHTTP(h fasthttp.RequestHandler) *fasthttp.Server {
+	return &fasthttp.Server{
+		Handler:                      h,
+		ErrorHandler:                 s.readError,
+		Name:                         "webotp",
+		MaxRequestBodySize:           MaxBodySize,
+		ReadTimeout:                  s.cfg.ReadTimeout,
+		WriteTimeout:                 s.cfg.WriteTimeout,
+		IdleTimeout:                  s.cfg.IdleTimeout,
+		CloseOnShutdown:              true,
+		DisablePreParseMultipartForm: true,
+		NoDefaultContentType:         true,
+		// fasthttp's error messages would otherwise quote the bytes of a
+		// malformed request: an API key or a code among them.
+		SecureErrorLogMessage: true,
+		Logger:                fasthttpLogger{s.log},
+	}
+}
+
 // Handle adds a route, instrumented like the API's own (access log,
-// metrics, panic recovery). The command uses it for the /dev routes.
+// metrics, panic recovery). The command uses it for the /dev routes. A GET
+// route answers HEAD too, without the body.
 func (s *Server) Handle(method, pattern string, h fasthttp.RequestHandler) {
-	s.router.Handle(method, pattern, func(ctx *fasthttp.RequestCtx) {
+	route := func(ctx *fasthttp.RequestCtx) {
 		ctx.SetUserValue(routeKey, pattern)
 		h(ctx)
-	})
+	}
+	s.router.Handle(method, pattern, route)
+	if method == fasthttp.MethodGet {
+		s.router.Handle(fasthttp.MethodHead, pattern, route)
+	}
+}
+
+// withoutOptions returns an Allow list without OPTIONS.
+func withoutOptions(allow []byte) string {
+	var b strings.Builder
+	for m := range strings.SplitSeq(string(allow), ",") {
+		if m = strings.TrimSpace(m); m == "" || m == fasthttp.MethodOptions {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(m)
+	}
+	return b.String()
 }
 
 // Handler returns the request handler of every route; Serve uses it.
@@ -172,12 +225,41 @@ func (s *Server) Handler() fasthttp.RequestHandler { return s.handler }
 // Registry returns the registry /metrics serves.
 func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
 
-// Serve serves ln until Shutdown; it returns nil after a Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+// Serve serves ln until Shutdown; it returns nil after a Shutdown. Accept
+// errors that go away by themselves (out of file descriptors) are retried,
+// never returned; connections over MaxConns or MaxConnsPerIP are answered
+// with an error and closed.
+func (s *Server) Serve(ln net.Listener) error {
+	return s.srv.Serve(newGuardListener(ln, s.log, s.cfg.MaxConns, s.cfg.MaxConnsPerIP))
+}
+
+// ServeMetrics serves /metrics alone on ln until Shutdown, for a listener
+// that only the monitoring can reach (see Config.SeparateMetrics).
+func (s *Server) ServeMetrics(ln net.Listener) error {
+	return s.msrv.Serve(newGuardListener(ln, s.log, 0, 0))
+}
 
 // Shutdown stops accepting connections and waits for in-flight requests
 // to finish, or for ctx to end.
-func (s *Server) Shutdown(ctx context.Context) error { return s.srv.ShutdownWithContext(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.ShutdownWithContext(ctx)
+	return errors.Join(err, s.msrv.ShutdownWithContext(ctx))
+}
+
+// metricsOnly is the handler of ServeMetrics's listener.
+func (s *Server) metricsOnly(ctx *fasthttp.RequestCtx) {
+	if string(ctx.Path()) != "/metrics" {
+		writeError(ctx, s.log, verifier.Errorf(verifier.CodeNotFound, "No such route."))
+		return
+	}
+	ctx.SetUserValue(routeKey, "/metrics")
+	if !ctx.IsGet() && !ctx.IsHead() {
+		ctx.Response.Header.Set(fasthttp.HeaderAllow, "GET, HEAD")
+		writeError(ctx, s.log, errMethodNotAllowed)
+		return
+	}
+	s.metricsHandler(ctx)
+}
 
 // instrument wraps every request: panic recovery, metrics and the access
 // log. The log names the route pattern, never the raw path, query, body or
@@ -185,6 +267,12 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.srv.ShutdownWith
 func (s *Server) instrument(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
 		start := time.Now()
+		if s.cfg.AllowHost != nil && !s.hostAllowed(ctx) {
+			ctx.SetUserValue(routeKey, "host_not_allowed")
+			writeError(ctx, s.log, errHostNotAllowed)
+			s.observe(ctx, routeOf(ctx), time.Since(start))
+			return
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				s.log.Error("panic in handler", "route", routeOf(ctx), "panic", p, "stack", string(debug.Stack()))
@@ -210,6 +298,15 @@ func (s *Server) observe(ctx *fasthttp.RequestCtx, route string, d time.Duration
 	}
 }
 
+// hostAllowed asks AllowHost about the Host header and, when the request
+// line carries an absolute URI, about its host too.
+func (s *Server) hostAllowed(ctx *fasthttp.RequestCtx) bool {
+	if !s.cfg.AllowHost(ctx.Request.Header.Host()) {
+		return false
+	}
+	return s.cfg.AllowHost(ctx.Host())
+}
+
 func routeOf(ctx *fasthttp.RequestCtx) string {
 	if r, ok := ctx.UserValue(routeKey).(string); ok {
 		return r
@@ -222,6 +319,12 @@ func routeOf(ctx *fasthttp.RequestCtx) string {
 func (s *Server) readError(ctx *fasthttp.RequestCtx, err error) {
 	var small *fasthttp.ErrSmallBuffer
 	var netErr net.Error
+	if gc := connOf(ctx); gc != nil {
+		// fasthttp closes the connection after this answer, maybe with
+		// much of the request unread (a body over the limit): closing at
+		// once would reset the connection before the client reads.
+		gc.lingerOnClose()
+	}
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		writeError(ctx, s.log, errPayloadTooLarge)
@@ -273,10 +376,58 @@ func (s *Server) readyz(ctx *fasthttp.RequestCtx) {
 // fasthttpLogger sends fasthttp's own messages to slog.
 type fasthttpLogger struct{ log *slog.Logger }
 
-// Printf logs at debug level only: fasthttp's messages may quote bytes of
-// a malformed request, which could hold a key or a code.
+// Printf logs at debug level only, with request bytes taken out: the
+// errors fasthttp reports quote the parts of a malformed request they
+// could not parse (a header holding an API key, a body holding a code),
+// even with SecureErrorLogMessage set.
 func (l fasthttpLogger) Printf(format string, args ...any) {
-	if l.log.Enabled(context.Background(), slog.LevelDebug) {
-		l.log.Debug("fasthttp", "message", fmt.Sprintf(format, args...))
+	if !l.log.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	safe := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case error:
+			safe[i] = redactQuoted(v.Error())
+		case string:
+			safe[i] = redactQuoted(v)
+		case []byte:
+			safe[i] = redactQuoted(string(v))
+		default:
+			safe[i] = a
+		}
+	}
+	l.log.Debug("fasthttp", "message", fmt.Sprintf(format, safe...))
+}
+
+// redactQuoted replaces every double-quoted part of s (fasthttp quotes
+// request bytes with %q) by "…", and drops anything after "contents:".
+func redactQuoted(s string) string {
+	s, _, _ = strings.Cut(s, "contents:")
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(`"…"`)
+		s = s[i+1:]
+		end := -1
+		for j := 0; j < len(s); j++ {
+			if s[j] == '\\' {
+				j++
+				continue
+			}
+			if s[j] == '"' {
+				end = j
+				break
+			}
+		}
+		if end < 0 {
+			return b.String()
+		}
+		s = s[end+1:]
 	}
 }
