@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: measures the verifier (check and start on memstore and Redis,
 # against a bare fasthttp ceiling and a net/http handler), memory per pending
-# verification, the client's size and time to an armed get(), and otpmsg;
+# verification, the client's size, time to an armed get() and, on emulated
+# networks, time from the user's consent to the code in the input, and otpmsg;
 # prints one markdown table and writes it to build/out/bench.md.
 # Everything runs on 127.0.0.1. Needs wrk, redis-server, taskset, chromium
 # and the client build (make bench runs make build first).

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // sizes are a file's raw, gzip and brotli sizes in bytes.
@@ -140,5 +142,83 @@ func (r *runner) client(ctx context.Context) error {
 	if got == 0 {
 		return fmt.Errorf("no BenchmarkTimeToGet figures in:\n%s", out)
 	}
+	return r.consentToFill(ctx)
+}
+
+// networks names BenchmarkConsentToFill's network profiles in the table.
+var networks = map[string]string{
+	"none":   "no throttling",
+	"fast3g": "Fast 3G (562.5 ms, 1.44 Mbit/s down, 675 kbit/s up)",
+	"slow4g": "Slow 4G (150 ms, 1.6 Mbit/s down, 750 kbit/s up)",
+}
+
+// consentToFill reports BenchmarkConsentToFill: the time from the user's
+// consent to the code in the input on emulated networks, for webotp and MDN's
+// snippet, with the bytes of the first and second page load.
+func (r *runner) consentToFill(ctx context.Context) error {
+	out, err := r.command(ctx, nil, "go", "test", "-count", "1", "-run", "^$", "-bench", "BenchmarkConsentToFill",
+		"-benchtime", fmt.Sprintf("%dx", r.netRuns), "-timeout", "30m", "./web/e2e/")
+	if err != nil {
+		return err
+	}
+	rows := consentToFillRows(out, r.netRuns)
+	if len(rows) == 0 {
+		return fmt.Errorf("no BenchmarkConsentToFill figures in:\n%s", out)
+	}
+	r.rows = append(r.rows, rows...)
 	return nil
+}
+
+// consentToFillRows makes the table's rows from BenchmarkConsentToFill's
+// output. The target, at most 100 ms from consent to the code in the input,
+// applies to webotp when the phone page came first on a throttled network:
+// the flow of a real sign-up.
+func consentToFillRows(out string, runs int) []row {
+	var rows []row
+	for _, b := range parseGoBench(out) {
+		fill, ok := b.Metrics["ms/consent-to-fill"]
+		// BenchmarkConsentToFill/<flow>/<network>/sms<delay>/<client>
+		parts := strings.Split(b.Name, "/")
+		if !ok || len(parts) != 5 {
+			continue
+		}
+		flow, network, sms, client := parts[1], parts[2], strings.TrimPrefix(parts[3], "sms"), parts[4]
+		if d, err := time.ParseDuration(sms); err == nil {
+			sms = strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
+		}
+		flowText, first, second := "cold code page", "first load (code page)", "second load (the code page again)"
+		if flow == "phone-first" {
+			flowText, first, second = "phone page first (open 8 s)", "first load (phone page)", "second load (code page)"
+		}
+		netText := networks[network]
+		if netText == "" {
+			netText = network
+		}
+		target, result := "", ""
+		if flow == "phone-first" && client == "webotp" && network != "none" {
+			target, result = "≤ 100 ms", verdict(fill <= 100)
+		}
+		if client == "mdn" {
+			client = "MDN snippet (inline script)"
+		}
+		v := fmt.Sprintf("%s ms (consent at %s ms", msText(fill), msText(b.Metrics["ms/consent"]))
+		if w, ok := b.Metrics["ms/wasm-in"]; ok {
+			v += fmt.Sprintf(", wasm in at %s ms", msText(w))
+		}
+		v += fmt.Sprintf("); %s B %s", thousands(b.Metrics["B/first-load"]), first)
+		if s, ok := b.Metrics["B/second-load"]; ok {
+			v += fmt.Sprintf(", %s B %s", thousands(s), second)
+		}
+		rows = append(rows, row{"client", fmt.Sprintf("consent → code in the input, headless Chromium, median of %d runs: %s, %s, SMS %s after the code page opens: %s",
+			runs, flowText, netText, sms, client), v, target, result})
+	}
+	return rows
+}
+
+// msText formats milliseconds: one decimal under 10 ms, whole ones above.
+func msText(ms float64) string {
+	if ms < 10 {
+		return fmt.Sprintf("%.1f", ms)
+	}
+	return thousands(ms)
 }

@@ -33,6 +33,7 @@ type runner struct {
 	preload, memN      int
 	redisMemN          int
 	coldLoads          int    // page loads per client timing
+	netRuns            int    // runs per consent → fill figure on emulated networks
 	profile            bool   // write CPU profiles of the servers
 	redisPID           int    // of the running redis-server
 	redisShared        bool   // it runs on the servers' CPU
@@ -57,6 +58,7 @@ func runTable(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	redisMemN := fs.Int("redis-mem-n", 200000, "pending verifications for the Redis memory figure")
 	profile := fs.Bool("profile", false, "write CPU profiles of the servers under test to <out>/bench/*.pprof")
 	coldLoads := fs.Int("cold-loads", 20, "cold page loads per client timing")
+	netRuns := fs.Int("net-runs", 5, "runs per consent → fill figure on emulated networks")
 	only := fs.String("only", "verifier,memory,client,otpmsg", "comma-separated parts to run")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -66,7 +68,7 @@ func runTable(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("find own executable: %w", err)
 	}
 	r := &runner{root: *root, out: *out, self: self, log: stderr, threads: *threads, conns: *conns,
-		warmup: *warmup, duration: *duration, preload: *preload, memN: *memN, redisMemN: *redisMemN, coldLoads: *coldLoads, profile: *profile}
+		warmup: *warmup, duration: *duration, preload: *preload, memN: *memN, redisMemN: *redisMemN, coldLoads: *coldLoads, netRuns: *netRuns, profile: *profile}
 	if r.wrk, err = exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk is required (apt-get install wrk, or make deps)")
 	}
