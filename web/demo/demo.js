@@ -246,6 +246,61 @@
     }
   }
 
+  // onWebotpError: the code will not fill in by itself (the user chose
+  // Deny, or the client could not read the SMS). The status says so and
+  // what to do; the focus stays in the code form, on the code input when
+  // it was lost (the consent bar's button that had it is gone), never taken
+  // from anything else the user is on.
+  function onWebotpError(event) {
+    if (ui.codeStep.hidden || !state.verification) {
+      return;
+    }
+    const name = (event.detail && event.detail.name) || '';
+    if (name === 'NotAllowedError') {
+      setStatus('You chose Deny, so the code will not fill in by itself. Type it, or paste the whole SMS.');
+    } else {
+      setStatus('The code could not be read from the SMS automatically. Type it, or paste the whole SMS.');
+    }
+    const input = byId('code');
+    const active = document.activeElement;
+    if (input && (!active || active === document.body || !active.isConnected)) {
+      input.focus();
+    }
+  }
+
+  // The dev consent bar (#webotp-consent, drawn by webotp.js at the bottom
+  // of the viewport) must never cover the focused element (WCAG 2.2 2.4.11).
+  // While it is shown the page gets room below its content and scroll
+  // padding the height of the bar (--consent-room, demo.css), and the
+  // focused element scrolls above the bar when it is under it.
+  function keepFocusAboveConsentBar() {
+    let bar = null;
+    const fit = () => {
+      const shown = bar && bar.isConnected;
+      const room = shown ? Math.ceil(bar.getBoundingClientRect().height) + 16 : 0;
+      document.documentElement.style.setProperty('--consent-room', room + 'px');
+      const el = document.activeElement;
+      if (!shown || !el || el === document.body || bar.contains(el)) {
+        return;
+      }
+      if (el.getBoundingClientRect().bottom > bar.getBoundingClientRect().top - 8) {
+        el.scrollIntoView({ block: 'nearest' });
+      }
+    };
+    new MutationObserver(() => {
+      const now = document.getElementById('webotp-consent');
+      if (now !== bar) {
+        bar = now;
+        fit();
+      }
+    }).observe(document.body, { childList: true });
+    document.addEventListener('focusin', () => {
+      if (bar && bar.isConnected) {
+        fit();
+      }
+    });
+  }
+
   async function onCodeSubmit(event) {
     event.preventDefault();
     if (state.checking || !state.verification) {
@@ -435,6 +490,10 @@
     ui.resend.addEventListener('click', onResend);
     ui.change.addEventListener('click', restart);
     ui.restart.addEventListener('click', restart);
+    // webotp:error bubbles from the code input, or fires on the document
+    // when the client itself could not start.
+    document.addEventListener('webotp:error', onWebotpError);
+    keepFocusAboveConsentBar();
     setStep('phone');
   }
 
