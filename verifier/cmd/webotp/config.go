@@ -39,7 +39,11 @@ type serveConfig struct {
 	LogFormat       string
 	ReadTimeout     time.Duration
 	WriteTimeout    time.Duration
+	IdleTimeout     time.Duration
 	ShutdownTimeout time.Duration
+	MaxConns        int
+	MaxConnsPerIP   int
+	MetricsAddr     string
 }
 
 // envName is the environment variable of a flag: --twilio-from is
@@ -89,7 +93,11 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", 10*time.Second, "time allowed to read a request")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", 10*time.Second, "time allowed to write a response")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 30*time.Second, "time an idle keep-alive connection is kept open")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "time in-flight requests get to finish on SIGINT/SIGTERM")
+	fs.IntVar(&c.MaxConns, "max-conns", 10000, "connections open at once, at most (lowered to fit the file descriptor limit; 0: that limit only)")
+	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 256, "connections open at once from one IP address, at most; 0: no cap")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "serve /metrics on this address only, not on --addr (recommended in production)")
 	return fs
 }
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 
@@ -11,8 +13,9 @@ import (
 )
 
 // mountDev adds development mode's routes: /dev/outbox (the messages sent,
-// as JSON, readable from any origin for the client's dev emulation) and
-// /dev/inbox (the same as a page). They exist in development mode only.
+// as JSON, readable by pages on loopback origins for the client's dev
+// emulation) and /dev/inbox (the same as a page). They exist in
+// development mode only.
 func mountDev(srv *httpapi.Server, outbox *sms.Outbox) {
 	srv.Handle(fasthttp.MethodGet, "/dev/outbox", func(ctx *fasthttp.RequestCtx) {
 		b, err := json.Marshal(outbox.Messages())
@@ -22,8 +25,13 @@ func mountDev(srv *httpapi.Server, outbox *sms.Outbox) {
 			return
 		}
 		h := &ctx.Response.Header
-		h.Set(fasthttp.HeaderAccessControlAllowOrigin, "*")
-		h.Set(fasthttp.HeaderAccessControlExposeHeaders, "X-Outbox-Sent")
+		// Codes and numbers: only pages served from this machine may read
+		// them, never any site the developer's browser visits.
+		h.Set(fasthttp.HeaderVary, "Origin")
+		if o := ctx.Request.Header.Peek(fasthttp.HeaderOrigin); loopbackOrigin(o) {
+			h.SetBytesV(fasthttp.HeaderAccessControlAllowOrigin, o)
+			h.Set(fasthttp.HeaderAccessControlExposeHeaders, "X-Outbox-Sent")
+		}
 		h.Set(fasthttp.HeaderCacheControl, "no-store")
 		h.Set("X-Outbox-Sent", strconv.FormatUint(outbox.Sent(), 10))
 		ctx.SetContentType("application/json")
@@ -34,6 +42,46 @@ func mountDev(srv *httpapi.Server, outbox *sms.Outbox) {
 		ctx.SetContentType("text/html; charset=utf-8")
 		ctx.SetBodyString(inboxPage)
 	})
+}
+
+// loopbackHost reports whether a Host names this machine: localhost or a
+// loopback IP address, with or without a port. Development mode answers
+// nothing else, so that a page whose name an attacker points at 127.0.0.1
+// (DNS rebinding) gets no answer through the developer's browser.
+func loopbackHost(host []byte) bool {
+	h := string(host)
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
+		port := h[i+1:]
+		if port == "" || strings.Trim(port, "0123456789") != "" || len(port) > 5 {
+			return false
+		}
+		h = h[:i]
+	}
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1]
+		if ip, err := netip.ParseAddr(h); err == nil && ip.Is6() && !ip.Is4In6() && ip.Zone() == "" {
+			return ip.IsLoopback()
+		}
+		return false
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.Is4() && ip.IsLoopback()
+}
+
+// loopbackOrigin reports whether an Origin header is a page on this
+// machine: http or https on a loopback host, any port.
+func loopbackOrigin(origin []byte) bool {
+	o := string(origin)
+	rest, ok := strings.CutPrefix(o, "http://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(o, "https://"); !ok {
+			return false
+		}
+	}
+	return rest != "" && loopbackHost([]byte(rest))
 }
 
 // inboxPage lists the outbox, newest first, refreshing itself. Bodies are

@@ -83,6 +83,13 @@ func serveErr(ctx context.Context, c *serveConfig, stdout, stderr io.Writer, rea
 			return usageError{err}
 		}
 	}
+	if c.MaxConns < 0 || c.MaxConnsPerIP < 0 {
+		return usagef("--max-conns and --max-conns-per-ip are counts: 0 or more")
+	}
+	if c.IdleTimeout < 0 || c.ReadTimeout < 0 || c.WriteTimeout < 0 {
+		return usagef("--read-timeout, --write-timeout and --idle-timeout must not be negative")
+	}
+	maxConns := connCap(c.MaxConns, fileLimit())
 	keys, err := masterKeys(c)
 	if err != nil {
 		return err
@@ -132,6 +139,13 @@ func serveErr(ctx context.Context, c *serveConfig, stdout, stderr io.Writer, rea
 	}
 	defer ln.Close()
 	addr := ln.Addr().String()
+	var mln net.Listener
+	if c.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", c.MetricsAddr); err != nil {
+			return fmt.Errorf("listen on --metrics-addr: %w", err)
+		}
+		defer mln.Close()
+	}
 	if c.Dev {
 		apiKeys = append(apiKeys, httpapi.Key{SHA256: httpapi.HashKey(devAPIKey), App: devApp(ln.Addr(), c.Origins)})
 	}
@@ -141,15 +155,20 @@ func serveErr(ctx context.Context, c *serveConfig, stdout, stderr io.Writer, rea
 		return usageError{fmt.Errorf("verifier: %w", err)}
 	}
 	hc := httpapi.Config{
-		Service:      svc,
-		Keys:         apiKeys,
-		Assets:       web.Dist(),
-		Logger:       log,
-		ReadTimeout:  c.ReadTimeout,
-		WriteTimeout: c.WriteTimeout,
+		Service:         svc,
+		Keys:            apiKeys,
+		Assets:          web.Dist(),
+		Logger:          log,
+		ReadTimeout:     c.ReadTimeout,
+		WriteTimeout:    c.WriteTimeout,
+		IdleTimeout:     c.IdleTimeout,
+		MaxConns:        maxConns,
+		MaxConnsPerIP:   c.MaxConnsPerIP,
+		SeparateMetrics: mln != nil,
 	}
 	if c.Dev {
 		hc.Site = web.Demo()
+		hc.AllowHost = loopbackHost
 	}
 	srv, err := httpapi.New(hc)
 	if err != nil {
@@ -159,9 +178,16 @@ func serveErr(ctx context.Context, c *serveConfig, stdout, stderr io.Writer, rea
 		mountDev(srv, outbox)
 	}
 
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("webotp listening", "addr", addr, "dev", c.Dev, "store", storeKind, "sender", senderKind(c), "apps", len(apiKeys))
+	if mln != nil {
+		go func() { served <- srv.ServeMetrics(mln) }()
+	}
+	log.Info("webotp listening", "addr", addr, "dev", c.Dev, "store", storeKind, "sender", senderKind(c), "apps", len(apiKeys),
+		"max_conns", maxConns, "max_conns_per_ip", c.MaxConnsPerIP)
+	if mln != nil {
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	if c.Dev {
 		_, port, _ := net.SplitHostPort(addr)
 		local := "http://localhost:" + port
@@ -183,8 +209,29 @@ func serveErr(ctx context.Context, c *serveConfig, stdout, stderr io.Writer, rea
 		return fmt.Errorf("shutdown: in-flight requests did not finish in %v: %w", c.ShutdownTimeout, err)
 	}
 	<-served
+	if mln != nil {
+		<-served
+	}
 	log.Info("webotp stopped")
 	return nil
+}
+
+// connCap is the connection cap: --max-conns, lowered when the file
+// descriptor limit is lower, so that a connection flood leaves the store,
+// the sender and the listener descriptors to work with (and connections
+// past the cap an answer).
+func connCap(maxConns, fileLimit int) int {
+	if fileLimit <= 0 {
+		return maxConns
+	}
+	fit := fileLimit - max(64, fileLimit/8)
+	if fit < 1 {
+		fit = 1
+	}
+	if maxConns == 0 || maxConns > fit {
+		return fit
+	}
+	return maxConns
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {

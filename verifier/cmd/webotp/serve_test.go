@@ -382,7 +382,7 @@ func TestDevModeFlow(t *testing.T) {
 	}
 
 	out := call(t, "GET", base+"/dev/outbox", "", "")
-	if out.status != 200 || out.header.Get("Access-Control-Allow-Origin") != "*" || out.header.Get("Content-Type") != "application/json" {
+	if out.status != 200 || out.header.Get("Content-Type") != "application/json" {
 		t.Fatalf("outbox: %d %v", out.status, out.header)
 	}
 	var msgs []struct {
@@ -465,7 +465,14 @@ type process struct {
 
 func startProcess(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--log-format", "json"}, args...)...)
+	return startProcessWith(t, env, []string{binary}, args...)
+}
+
+// startProcessWith runs argv (the binary, or a command that executes it
+// with its arguments) with serve and args.
+func startProcessWith(t *testing.T, env, argv []string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(argv[0], append(append(argv[1:], "serve", "--log-format", "json"), args...)...)
 	cmd.Env = append(cleanEnv(), env...)
 	pr, pw := io.Pipe()
 	p := &process{cmd: cmd, stderr: &syncBuf{}, exited: make(chan error, 1)}

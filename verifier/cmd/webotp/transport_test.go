@@ -1,0 +1,340 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestLoopbackHost(t *testing.T) {
+	for _, tt := range []struct {
+		host string
+		ok   bool
+	}{
+		{"localhost", true},
+		{"localhost:8080", true},
+		{"LocalHost:8080", true},
+		{"127.0.0.1", true},
+		{"127.0.0.1:8080", true},
+		{"127.1.2.3:80", true},
+		{"[::1]", true},
+		{"[::1]:8080", true},
+		{"", false},
+		{"evil.example", false},
+		{"evil.example:8080", false},
+		{"localhost.evil.example", false},
+		{"localhost.", false},
+		{"localhost:", false},
+		{"localhost:80x", false},
+		{"localhost:8080:8080", false},
+		{"127.0.0.1.evil.example", false},
+		{"10.0.0.1:8080", false},
+		{"0.0.0.0:8080", false},
+		{"[::ffff:127.0.0.1]:8080", false},
+		{"[::1%lo]:8080", false},
+		{"::1", false},
+		{"[::2]:8080", false},
+	} {
+		if got := loopbackHost([]byte(tt.host)); got != tt.ok {
+			t.Errorf("loopbackHost(%q) = %v, want %v", tt.host, got, tt.ok)
+		}
+	}
+}
+
+func TestLoopbackOrigin(t *testing.T) {
+	for _, tt := range []struct {
+		origin string
+		ok     bool
+	}{
+		{"http://localhost:3000", true},
+		{"https://localhost", true},
+		{"http://127.0.0.1:8080", true},
+		{"http://[::1]:5173", true},
+		{"", false},
+		{"null", false},
+		{"http://", false},
+		{"https://evil.example", false},
+		{"http://localhost.evil.example", false},
+		{"http://localhost:3000/path", false},
+		{"file://localhost", false},
+		{"http://user@localhost", false},
+	} {
+		if got := loopbackOrigin([]byte(tt.origin)); got != tt.ok {
+			t.Errorf("loopbackOrigin(%q) = %v, want %v", tt.origin, got, tt.ok)
+		}
+	}
+}
+
+// TestDevModeAnswersLoopbackHostsOnly is the DNS-rebinding guard: a page
+// on a name the attacker points at 127.0.0.1 sends its own Host.
+func TestDevModeAnswersLoopbackHostsOnly(t *testing.T) {
+	s := startInProcess(t, "--dev", "--addr", "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(s.addr)
+	for _, tt := range []struct {
+		name, host string
+		status     int
+	}{
+		{"localhost with the port is served", "localhost:" + port, 200},
+		{"localhost without a port is served", "localhost", 200},
+		{"127.0.0.1 is served", "127.0.0.1:" + port, 200},
+		{"[::1] is served", "[::1]:" + port, 200},
+		{"a rebound name is refused", "rebind.evil.example:" + port, 421},
+		{"a rebound name without a port is refused", "rebind.evil.example", 421},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, path := range []string{"/healthz", "/dev/outbox", "/"} {
+				req, _ := http.NewRequest("GET", "http://"+s.addr+path, nil)
+				req.Host = tt.host
+				r := do(t, req)
+				if r.status != tt.status {
+					t.Errorf("%s: %d %.100s", path, r.status, r.body)
+				}
+				if tt.status == 421 && (!strings.Contains(string(r.body), `"code":"host_not_allowed"`) || r.header.Get("Content-Type") != "application/json") {
+					t.Errorf("%s: %v %s", path, r.header, r.body)
+				}
+			}
+			req, _ := http.NewRequest("POST", "http://"+s.addr+"/v1/verifications", strings.NewReader(`{"phone":"+14155550123","origin":"http://localhost:`+port+`"}`))
+			req.Host = tt.host
+			req.Header.Set("Authorization", "Bearer dev")
+			req.Header.Set("Content-Type", "application/json")
+			want := 201
+			if tt.status != 200 {
+				want = tt.status
+			}
+			if r := do(t, req); r.status != want {
+				t.Errorf("start: %d %s", r.status, r.body)
+			}
+		})
+	}
+}
+
+func TestTheDevOutboxIsReadableByLoopbackOriginsOnly(t *testing.T) {
+	s := startInProcess(t, "--dev", "--addr", "127.0.0.1:0")
+	for _, tt := range []struct {
+		name, origin, allowed string
+	}{
+		{"a page on localhost reads it", "http://localhost:3000", "http://localhost:3000"},
+		{"a page on 127.0.0.1 reads it", "http://127.0.0.1:8080", "http://127.0.0.1:8080"},
+		{"a page on [::1] over https reads it", "https://[::1]:8443", "https://[::1]:8443"},
+		{"another site does not", "https://evil.example", ""},
+		{"a look-alike name does not", "http://localhost.evil.example", ""},
+		{"an opaque origin does not", "null", ""},
+		{"a request without an origin gets no CORS header", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", "http://"+s.addr+"/dev/outbox", nil)
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
+			r := do(t, req)
+			if r.status != 200 {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			if got := r.header.Get("Access-Control-Allow-Origin"); got != tt.allowed {
+				t.Errorf("Access-Control-Allow-Origin %q, want %q", got, tt.allowed)
+			}
+			if r.header.Get("Vary") != "Origin" {
+				t.Errorf("Vary %q, want Origin", r.header.Get("Vary"))
+			}
+			if exposed := r.header.Get("Access-Control-Expose-Headers"); (exposed != "") != (tt.allowed != "") {
+				t.Errorf("Access-Control-Expose-Headers %q", exposed)
+			}
+		})
+	}
+}
+
+func do(t *testing.T, req *http.Request) response {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{resp.StatusCode, resp.Header, b}
+}
+
+func TestMetricsAddrServesMetricsThereOnly(t *testing.T) {
+	s := startInProcess(t, "--dev", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0")
+	m := regexp.MustCompile(`msg="metrics listening" addr=(\S+)`).FindStringSubmatch(s.stderr.String())
+	if m == nil {
+		t.Fatalf("the metrics address is not logged:\n%s", s.stderr.String())
+	}
+	if r := call(t, "GET", "http://"+s.addr+"/metrics", "", ""); r.status != 404 {
+		t.Errorf("/metrics on --addr: %d", r.status)
+	}
+	if r := call(t, "GET", "http://"+m[1]+"/metrics", "", ""); r.status != 200 || !strings.Contains(string(r.body), "webotp_http_requests_total") {
+		t.Errorf("/metrics on --metrics-addr: %d %.200s", r.status, r.body)
+	}
+	if r := call(t, "GET", "http://"+m[1]+"/healthz", "", ""); r.status != 404 {
+		t.Errorf("/healthz on --metrics-addr: %d", r.status)
+	}
+	if r := call(t, "GET", "http://"+s.addr+"/healthz", "", ""); r.status != 200 {
+		t.Errorf("/healthz on --addr: %d", r.status)
+	}
+}
+
+func TestWithoutMetricsAddrMetricsAreOnTheMainListener(t *testing.T) {
+	s := startInProcess(t, "--dev", "--addr", "127.0.0.1:0")
+	if r := call(t, "GET", "http://"+s.addr+"/metrics", "", ""); r.status != 200 {
+		t.Errorf("/metrics: %d", r.status)
+	}
+}
+
+func TestConnCapFitsTheFileLimit(t *testing.T) {
+	for _, tt := range []struct {
+		name                     string
+		maxConns, fileLimit, cap int
+	}{
+		{"a high file limit keeps the flag", 10000, 1 << 20, 10000},
+		{"a low file limit lowers it, keeping 64 descriptors", 10000, 256, 192},
+		{"a file limit of 1024 keeps an eighth", 10000, 1024, 896},
+		{"a lower flag is kept", 100, 1024, 100},
+		{"no cap becomes the file limit's", 0, 1024, 896},
+		{"an unknown file limit keeps the flag", 10000, 0, 10000},
+		{"a tiny file limit still leaves one connection", 10000, 32, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := connCap(tt.maxConns, tt.fileLimit); got != tt.cap {
+				t.Errorf("connCap(%d, %d) = %d, want %d", tt.maxConns, tt.fileLimit, got, tt.cap)
+			}
+		})
+	}
+}
+
+func TestNegativeConnectionLimitsAreRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"--max-conns", "-1"},
+		{"--max-conns-per-ip", "-5"},
+		{"--idle-timeout", "-1s"},
+	} {
+		cmd := exec.Command(binary, append([]string{"serve", "--dev", "--addr", "127.0.0.1:0"}, args...)...)
+		cmd.Env = cleanEnv()
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+			t.Errorf("%v: exit %v, want status 2:\n%s", args, err, out)
+		}
+	}
+}
+
+// holdConnections opens up to n bare TCP connections to addr (sending
+// nothing, as a flood does) and returns those that opened.
+func holdConnections(t *testing.T, addr string, n int) []net.Conn {
+	t.Helper()
+	var conns []net.Conn
+	d := net.Dialer{Timeout: 2 * time.Second}
+	for range n {
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			continue
+		}
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+// waitHealthy polls /healthz until it answers 200.
+func waitHealthy(t *testing.T, addr string) {
+	t.Helper()
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := client.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz did not come back: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// devVerification starts a verification on a dev server, reads its code
+// from the outbox and checks it: the whole API works.
+func devVerification(t *testing.T, addr string) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(addr)
+	r := call(t, "POST", "http://"+addr+"/v1/verifications", "dev", `{"phone":"+14155550199","origin":"http://localhost:`+port+`"}`)
+	var v struct{ ID string }
+	r.decode(t, &v)
+	if r.status != 201 {
+		t.Fatalf("start: %d %s", r.status, r.body)
+	}
+	var msgs []struct {
+		Body           string
+		VerificationID string `json:"verification_id"`
+	}
+	call(t, "GET", "http://"+addr+"/dev/outbox", "", "").decode(t, &msgs)
+	if len(msgs) == 0 || msgs[0].VerificationID != v.ID {
+		t.Fatalf("outbox: %+v", msgs)
+	}
+	m := regexp.MustCompile(`#(\d+)$`).FindStringSubmatch(msgs[0].Body)
+	if m == nil {
+		t.Fatalf("no code in %q", msgs[0].Body)
+	}
+	r = call(t, "POST", "http://"+addr+"/v1/verifications/"+v.ID+"/check", "dev", `{"code":"`+m[1]+`"}`)
+	if r.status != 200 || !strings.Contains(string(r.body), `"valid":true`) {
+		t.Fatalf("check: %d %s", r.status, r.body)
+	}
+}
+
+// TestAFloodUnderALowFileLimitLeavesTheServerRunning starts webotp with
+// 256 file descriptors and opens 400 connections: the server must keep
+// running, and once they close answer /healthz and a check.
+func TestAFloodUnderALowFileLimitLeavesTheServerRunning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 400 connections to a subprocess")
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash is needed to lower the file limit of the subprocess")
+	}
+	p := startProcessWith(t, nil, []string{"bash", "-c", `ulimit -n 256 && exec "$0" "$@"`, binary},
+		"--dev", "--addr", "127.0.0.1:0", "--max-conns-per-ip", "0")
+	conns := holdConnections(t, p.addr, 400)
+	if len(conns) < 256 {
+		t.Logf("%d of 400 connections opened", len(conns))
+	}
+	// Connections past the cap were answered 503 and closed by the server.
+	refused := 0
+	for _, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		b := make([]byte, 64)
+		if n, _ := c.Read(b); strings.HasPrefix(string(b[:n]), "HTTP/1.1 503") {
+			refused++
+		}
+	}
+	select {
+	case err := <-p.exited:
+		t.Fatalf("webotp exited under the flood: %v\n%s", err, p.stderr.String())
+	default:
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	waitHealthy(t, p.addr)
+	devVerification(t, p.addr)
+	if refused == 0 {
+		t.Errorf("no connection was refused with a 503 past the cap")
+	}
+	log := p.stderr.String()
+	if n := strings.Count(log, "refusing connections"); n != 1 {
+		t.Errorf("refusals logged %d times, want once:\n%s", n, log)
+	}
+	if !strings.Contains(log, `"max_conns":192`) {
+		t.Errorf("the connection cap was not fitted to the file limit:\n%s", log)
+	}
+	p.stop(t, syscall.SIGTERM)
+}
