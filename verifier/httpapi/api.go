@@ -1,71 +1,13 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"reflect"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/webotp/webotp/verifier"
 )
-
-type startBody struct {
-	Phone          string `json:"phone"`
-	Origin         string `json:"origin"`
-	EmbeddedOrigin string `json:"embedded_origin"`
-	ClientIP       string `json:"client_ip"`
-	Locale         string `json:"locale"`
-}
-
-type checkBody struct {
-	Phone string `json:"phone"`
-	Code  string `json:"code"`
-}
-
-// decode reads the body as one JSON object into v. Unknown fields are
-// ignored; anything else that is not such an object, or a field of the
-// wrong type, is invalid_json. An empty body counts as {} when emptyOK.
-func decode(ctx *fasthttp.RequestCtx, v any, emptyOK bool) error {
-	body := ctx.PostBody()
-	if len(body) > MaxBodySize {
-		return errPayloadTooLarge
-	}
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 && emptyOK {
-		return nil
-	}
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return verifier.Errorf(verifier.CodeInvalidJSON, "The request body must be a JSON object.")
-	}
-	if decodeFlat(trimmed, v) {
-		return nil
-	}
-	if err := json.Unmarshal(trimmed, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return verifier.Errorf(verifier.CodeInvalidJSON, "The field %q must be a JSON %s.", te.Field, jsonKind(te))
-		}
-		return verifier.Errorf(verifier.CodeInvalidJSON, "The request body is not valid JSON.")
-	}
-	return nil
-}
-
-func jsonKind(te *json.UnmarshalTypeError) string {
-	switch te.Type.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Int, reflect.Int64, reflect.Float64:
-		return "number"
-	default:
-		return "value of another type"
-	}
-}
 
 // idParam returns the {id} of the route, refusing (as not found) what
 // cannot be a verification id.

@@ -84,6 +84,7 @@ func BenchmarkCheckHandler(b *testing.B) {
 		ctx.Request.Header.SetMethod("POST")
 		ctx.Request.SetRequestURI(p)
 		ctx.Request.Header.Set("Authorization", "Bearer "+shopKey)
+		ctx.Request.Header.SetContentType("application/json")
 		ctx.Request.SetBody(body)
 		h(&ctx)
 		if ctx.Response.StatusCode() != 200 {

@@ -1,141 +1,116 @@
 package httpapi
 
-// decodeFlat is the fast path of decode for the usual request body: one
-// JSON object whose members are all strings of printable ASCII without
-// escapes, e.g. {"code":"123456"}. It fills the fields of v as
-// json.Unmarshal would (keys matched exactly or else ignoring ASCII case,
-// the last of duplicate keys winning, unknown keys ignored) and reports
-// true; on anything else it changes nothing and reports false, and the
-// caller falls back to encoding/json, which gives the same result or the
-// error. FuzzDecodeFlat checks the two agree.
-func decodeFlat(data []byte, v any) bool {
-	var names [5]string
-	var dst [5]*string
-	n := 0
-	switch t := v.(type) {
-	case *checkBody:
-		names[0], dst[0] = "phone", &t.Phone
-		names[1], dst[1] = "code", &t.Code
-		n = 2
-	case *startBody:
-		names[0], dst[0] = "phone", &t.Phone
-		names[1], dst[1] = "origin", &t.Origin
-		names[2], dst[2] = "embedded_origin", &t.EmbeddedOrigin
-		names[3], dst[3] = "client_ip", &t.ClientIP
-		names[4], dst[4] = "locale", &t.Locale
-		n = 5
-	case *struct{}:
+import (
+	"bytes"
+	"errors"
+	"mime"
+	"reflect"
+	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/valyala/fasthttp"
+
+	"github.com/webotp/webotp/verifier"
+)
+
+// startBody is the JSON of POST /v1/verifications.
+type startBody struct {
+	Phone          string `json:"phone"`
+	Origin         string `json:"origin"`
+	EmbeddedOrigin string `json:"embedded_origin"`
+	ClientIP       string `json:"client_ip"`
+	Locale         string `json:"locale"`
+}
+
+// checkBody is the JSON of the two check routes.
+type checkBody struct {
+	Phone string `json:"phone"`
+	Code  string `json:"code"`
+}
+
+// decode reads the request body as one JSON object into v (see
+// decodeJSON). A body, even an empty object, must come as
+// Content-Type: application/json (else 415); an empty body needs no type
+// and counts as {} when emptyOK.
+func decode(ctx *fasthttp.RequestCtx, v any, emptyOK bool) error {
+	body := ctx.PostBody()
+	if len(body) > MaxBodySize {
+		return errPayloadTooLarge
+	}
+	if len(body) > 0 && !isJSONContentType(ctx.Request.Header.ContentType()) {
+		return errUnsupportedMediaType
+	}
+	return decodeJSON(body, v, emptyOK)
+}
+
+// isJSONContentType reports whether a Content-Type header names
+// application/json (in any case), with no parameter other than a UTF-8
+// charset: JSON is UTF-8 (RFC 8259 §8.1).
+func isJSONContentType(ct []byte) bool {
+	if string(ct) == "application/json" {
+		return true
+	}
+	mt, params, err := mime.ParseMediaType(string(ct))
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeJSON reads body as one JSON object into v, a pointer to a zero
+// struct whose fields are all strings. It is strict, so that no two
+// readers of a body (webotp, a proxy or firewall, a log) can disagree on
+// what it says: keys match the json tags exactly (case-sensitive), and an
+// unknown key, a key given twice, invalid UTF-8, a value other than a
+// string or null, or anything after the object is invalid_json, with v
+// left zero. An empty body counts as {} when emptyOK.
+func decodeJSON(body []byte, v any, emptyOK bool) error {
+	trimmed := bytes.Trim(body, " \t\r\n") // JSON's white space, no other
+	if len(trimmed) == 0 && emptyOK {
+		return nil
+	}
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return verifier.Errorf(verifier.CodeInvalidJSON, "The request body must be a JSON object.")
+	}
+	if err := json.Unmarshal(trimmed, v, json.RejectUnknownMembers(true)); err != nil {
+		reflect.ValueOf(v).Elem().SetZero()
+		return jsonError(err)
+	}
+	return nil
+}
+
+// maxQuotedKey bounds how much of a client's key an error message repeats.
+const maxQuotedKey = 40
+
+// jsonError turns an unmarshaling error into the invalid_json answer,
+// naming the key at fault when there is one.
+func jsonError(err error) error {
+	var se *json.SemanticError
+	var syn *jsontext.SyntacticError
+	switch {
+	case errors.As(err, &syn) && errors.Is(syn.Err, jsontext.ErrDuplicateName):
+		return verifier.Errorf(verifier.CodeInvalidJSON, "The key %q appears more than once.", quotedKey(syn.JSONPointer))
+	case errors.As(err, &se) && errors.Is(se.Err, json.ErrUnknownName):
+		return verifier.Errorf(verifier.CodeInvalidJSON, "The key %q is not one this request takes (keys are case-sensitive).", quotedKey(se.JSONPointer))
+	case errors.As(err, &se) && se.GoType != nil && se.GoType.Kind() == reflect.String && se.JSONPointer != "":
+		return verifier.Errorf(verifier.CodeInvalidJSON, "The field %q must be a JSON string.", quotedKey(se.JSONPointer))
 	default:
-		return false
+		return verifier.Errorf(verifier.CodeInvalidJSON, "The request body is not valid JSON.")
 	}
-	// First pass: check the syntax and find where each field's last value
-	// is, without changing v.
-	var val [5][]byte
-	var set [5]bool
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return false
-	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return skipSpace(data, i+1) == len(data)
-	}
-	for {
-		key, next, ok := flatString(data, i)
-		if !ok {
-			return false
-		}
-		i = skipSpace(data, next)
-		if i >= len(data) || data[i] != ':' {
-			return false
-		}
-		value, next, ok := flatString(data, skipSpace(data, i+1))
-		if !ok {
-			return false
-		}
-		if f := fieldOf(names[:n], key); f >= 0 {
-			val[f], set[f] = value, true
-		}
-		i = skipSpace(data, next)
-		if i >= len(data) {
-			return false
-		}
-		if data[i] == '}' {
-			if skipSpace(data, i+1) != len(data) {
-				return false
-			}
-			break
-		}
-		if data[i] != ',' {
-			return false
-		}
-		i = skipSpace(data, i+1)
-	}
-	for f := range n {
-		if set[f] {
-			*dst[f] = string(val[f])
-		}
-	}
-	return true
 }
 
-// fieldOf returns the index of the name key matches, exactly or else
-// ignoring ASCII case as encoding/json does, or -1.
-func fieldOf(names []string, key []byte) int {
-	for f, name := range names {
-		if string(key) == name {
-			return f
-		}
+// quotedKey is the last key of p, cut to maxQuotedKey bytes of valid
+// UTF-8, for a message.
+func quotedKey(p jsontext.Pointer) string {
+	k := p.LastToken()
+	if len(k) > maxQuotedKey {
+		k = strings.ToValidUTF8(k[:maxQuotedKey], "") + "…"
 	}
-	for f, name := range names {
-		if asciiEqualFold(key, name) {
-			return f
-		}
-	}
-	return -1
-}
-
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		x, y := b[i], s[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
-
-// flatString reads a JSON string of printable ASCII without escapes at
-// data[i], returning its contents and the index after it.
-func flatString(data []byte, i int) (s []byte, next int, ok bool) {
-	if i >= len(data) || data[i] != '"' {
-		return nil, 0, false
-	}
-	for j := i + 1; j < len(data); j++ {
-		switch c := data[j]; {
-		case c == '"':
-			return data[i+1 : j], j + 1, true
-		case c < 0x20 || c > 0x7e || c == '\\':
-			return nil, 0, false
-		}
-	}
-	return nil, 0, false
-}
-
-// skipSpace returns the index of the first byte at or after i that is not
-// JSON white space.
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-		i++
-	}
-	return i
+	return k
 }

@@ -208,7 +208,9 @@ func (e *env) buildRequest(r req, rq *fasthttp.Request) {
 		rq.Header.Set(k, v)
 	}
 	if r.body != "" {
-		rq.Header.SetContentType("application/json")
+		if _, given := r.header["Content-Type"]; !given {
+			rq.Header.SetContentType("application/json")
+		}
 		rq.SetBodyString(r.body)
 	}
 }

@@ -20,6 +20,9 @@ const (
 	codeRequestTimeout   verifier.Code = "request_timeout"
 	codeHostNotAllowed   verifier.Code = "host_not_allowed"
 	codeServerBusy       verifier.Code = "server_busy"
+
+	// A request body sent as anything but application/json.
+	codeUnsupportedMediaType verifier.Code = "unsupported_media_type"
 )
 
 var (
@@ -31,6 +34,8 @@ var (
 	errHostNotAllowed   = &verifier.Error{Code: codeHostNotAllowed, Message: "This server does not answer for this Host."}
 	errServerBusy       = &verifier.Error{Code: codeServerBusy, Message: "The server has too many connections open; try again shortly."}
 	errTooManyConns     = &verifier.Error{Code: verifier.CodeRateLimited, Message: "Too many connections are open from your address.", RetryAfter: time.Second}
+
+	errUnsupportedMediaType = &verifier.Error{Code: codeUnsupportedMediaType, Message: "The request body must be sent as Content-Type: application/json."}
 )
 
 // Status is the one table from error codes to HTTP statuses; other
@@ -56,6 +61,8 @@ func Status(c verifier.Code) int {
 		return fasthttp.StatusConflict
 	case codePayloadTooLarge:
 		return fasthttp.StatusRequestEntityTooLarge
+	case codeUnsupportedMediaType:
+		return fasthttp.StatusUnsupportedMediaType
 	case verifier.CodeRateLimited:
 		return fasthttp.StatusTooManyRequests
 	case codeHeadersTooLarge:

@@ -4,15 +4,17 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/webotp/webotp/verifier"
 	"github.com/webotp/webotp/verifier/httpapi"
@@ -255,38 +257,27 @@ func (l limitsConfig) limits() verifier.Limits {
 	}
 }
 
-// loadApps reads the config file into API keys. Outside dev mode every
-// origin must be https.
+// loadApps reads the config file into API keys. Each app must pass
+// verifier.App.Validate (dev allows http origins on localhost); a refusal
+// names the app and the field: config apps.json: app "shop": app_hash: ...
 func loadApps(path string, dev bool) ([]httpapi.Key, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
+	// Read as strictly as API requests: exact-case keys, none twice, none
+	// unknown, so that a typo does not fall back to a default.
 	var fc fileConfig
-	if err := dec.Decode(&fc); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
+	if err := json.Unmarshal(b, &fc, json.RejectUnknownMembers(true)); err != nil {
+		return nil, fmt.Errorf("config %s: %s", path, jsonProblem(err))
 	}
 	var keys []httpapi.Key
-	ids := map[string]bool{}
+	ids := map[string]int{} // app id: its position, from 1
 	hashes := map[[sha256.Size]byte]string{}
 	for i, a := range fc.Apps {
-		where := fmt.Sprintf("config %s: app %d (%q)", path, i+1, a.ID)
+		where := fmt.Sprintf("config %s: app %q", path, a.ID)
 		if a.ID == "" {
-			return nil, fmt.Errorf("%s: an id is required", where)
-		}
-		if ids[a.ID] {
-			return nil, fmt.Errorf("%s: the id is used twice", where)
-		}
-		ids[a.ID] = true
-		if len(a.Origins) == 0 {
-			return nil, fmt.Errorf("%s: at least one origin is required", where)
-		}
-		for _, o := range a.Origins {
-			if err := checkOrigin(o, dev); err != nil {
-				return nil, fmt.Errorf("%s: %w", where, err)
-			}
+			where = fmt.Sprintf("config %s: app %d", path, i+1)
 		}
 		app := &verifier.App{
 			ID: a.ID, Name: a.Name, Origins: a.Origins, Text: a.Text, AppHash: a.AppHash,
@@ -295,6 +286,13 @@ func loadApps(path string, dev bool) ([]httpapi.Key, error) {
 		if app.Name == "" {
 			app.Name = app.ID
 		}
+		if err := app.Validate(dev); err != nil {
+			return nil, fmt.Errorf("%s: %s", where, message(err))
+		}
+		if j, dup := ids[a.ID]; dup {
+			return nil, fmt.Errorf("%s: id: is also the id of app %d", where, j)
+		}
+		ids[a.ID] = i + 1
 		hexes := a.APIKeysSHA256
 		if a.APIKeySHA256 != "" {
 			hexes = append([]string{a.APIKeySHA256}, hexes...)
@@ -317,22 +315,39 @@ func loadApps(path string, dev bool) ([]httpapi.Key, error) {
 	return keys, nil
 }
 
-// checkOrigin accepts an exact origin: https://host[:port], or in dev mode
-// http://localhost-like hosts too.
+// checkOrigin applies verifier.CheckOrigin, the rule of every app's
+// origins, to an --origin value.
 func checkOrigin(o string, dev bool) error {
-	u, err := url.Parse(o)
-	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("origin %q is not scheme://host[:port]", o)
+	if err := verifier.CheckOrigin(o, dev); err != nil {
+		return fmt.Errorf("--origin: %s", message(err))
 	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if dev {
-			return nil
+	return nil
+}
+
+// jsonProblem words an error of the apps file's JSON by its place in the
+// file ("/apps/0/limits/lifetime") rather than by Go type.
+func jsonProblem(err error) string {
+	if se, ok := errors.AsType[*json.SemanticError](err); ok && se.JSONPointer != "" {
+		kinds := map[reflect.Kind]string{reflect.String: "a string", reflect.Int: "a whole number", reflect.Slice: "an array", reflect.Struct: "an object"}
+		switch {
+		case errors.Is(se.Err, json.ErrUnknownName):
+			return fmt.Sprintf("%s: unknown key (keys are case-sensitive)", se.JSONPointer)
+		case se.GoType != nil && kinds[se.GoType.Kind()] != "":
+			return fmt.Sprintf("%s: want %s", se.JSONPointer, kinds[se.GoType.Kind()])
+		case se.Err != nil:
+			return fmt.Sprintf("%s: %v", se.JSONPointer, se.Err)
 		}
-		return fmt.Errorf("origin %q: only https origins are allowed outside dev mode (WebOTP needs a secure context)", o)
-	default:
-		return fmt.Errorf("origin %q: the scheme must be https", o)
 	}
+	if se, ok := errors.AsType[*jsontext.SyntacticError](err); ok && errors.Is(se.Err, jsontext.ErrDuplicateName) {
+		return fmt.Sprintf("%s: key given twice", se.JSONPointer)
+	}
+	return err.Error()
+}
+
+// message is the human message of a *verifier.Error, without its code.
+func message(err error) string {
+	if e, ok := errors.AsType[*verifier.Error](err); ok {
+		return e.Message
+	}
+	return err.Error()
 }

@@ -192,7 +192,7 @@ func TestLoadApps(t *testing.T) {
 		name, json, wantErr string
 		dev                 bool
 	}{
-		{"an http origin is refused outside dev mode", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["http://www.example.com"]}]}`, "only https", false},
+		{"an http origin is refused outside dev mode", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["http://www.example.com"]}]}`, "must use https", false},
 		{"an http origin is allowed in dev mode", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["http://localhost:3000"]}]}`, "", true},
 		{"an origin with a path is refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example/login"]}]}`, "scheme://host", false},
 		{"an app without a key hash is refused", `{"apps":[{"id":"a","origins":["https://x.example"]}]}`, "api_key_sha256", false},
@@ -200,8 +200,12 @@ func TestLoadApps(t *testing.T) {
 		{"an app without origins is refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `"}]}`, "origin", false},
 		{"an app without an id is refused", `{"apps":[{"api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"]}]}`, "id", false},
 		{"two apps with one key are refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"]},{"id":"b","api_key_sha256":"` + hashHex("k") + `","origins":["https://y.example"]}]}`, "also the key", false},
-		{"an unknown field is refused", `{"apps":[{"id":"a","api_key":"k","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"]}]}`, "unknown field", false},
-		{"a number for a duration is refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"],"limits":{"lifetime":600}}]}`, "duration", false},
+		{"an unknown field is refused", `{"apps":[{"id":"a","api_key":"k","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"]}]}`, "/apps/0/api_key: unknown key", false},
+		{"a key in another case is refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","Origins":["https://x.example"]}]}`, "/apps/0/Origins: unknown key", false},
+		{"a key given twice is refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"],"origins":["https://y.example"]}]}`, "/apps/0/origins: key given twice", false},
+		{"an id given to two apps is refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"]},{"id":"a","api_key_sha256":"` + hashHex("k2") + `","origins":["https://x.example"]}]}`, `app "a": id: is also the id of app 1`, false},
+		{"a string for a number is refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"],"limits":{"max_attempts":"5"}}]}`, "/apps/0/limits/max_attempts: want a whole number", false},
+		{"a number for a duration is refused", `{"apps":[{"id":"a","api_key_sha256":"` + hashHex("k") + `","origins":["https://x.example"],"limits":{"lifetime":600}}]}`, `/apps/0/limits/lifetime: a duration is a string like "10m"`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,6 +250,58 @@ func TestServeRefusesBadConfigurations(t *testing.T) {
 			}
 			if !strings.Contains(string(out), tt.want) {
 				t.Errorf("output lacks %q:\n%s", tt.want, out)
+			}
+		})
+	}
+}
+
+// TestServeRefusesABadAppNamingAppAndField starts webotp serve with apps
+// files that would fail every request (or bind codes to another site): it
+// exits with status 2 before listening, naming the app and the field.
+func TestServeRefusesABadAppNamingAppAndField(t *testing.T) {
+	// shop is the members of the second app, but for its key.
+	const shop = `"id":"shop","origins":["https://www.example.com"]`
+	tests := []struct {
+		name, shop, want string
+	}{
+		{"a text that binds the code to another site", shop + `,"text":"Your code: @evil.example #{code}"`, `app "shop": text: `},
+		{"a text with an OTP line of its own", shop + `,"text":"Code {code}\n@evil.example #123456"`, `app "shop": text: `},
+		{"a name the text turns into an OTP line", shop + `,"name":"@evil.example #1"`, `app "shop": name: `},
+		{"an app hash of the wrong length", shop + `,"app_hash":"abc"`, `app "shop": app_hash: `},
+		{"an app hash that is not base64", shop + `,"app_hash":"FA-9qCX9VS_"`, `app "shop": app_hash: `},
+		{"an unknown country", shop + `,"countries":["US","XX"]`, `app "shop": countries[1]: `},
+		{"an origin with a path", `"id":"shop","origins":["https://www.example.com/login"]`, `app "shop": origins[0]: `},
+		{"an origin with a query", `"id":"shop","origins":["https://www.example.com?a=1"]`, `app "shop": origins[0]: `},
+		{"an origin with a fragment", `"id":"shop","origins":["https://www.example.com#top"]`, `app "shop": origins[0]: `},
+		{"an origin with a user", `"id":"shop","origins":["https://me@www.example.com"]`, `app "shop": origins[0]: `},
+		{"an origin with a trailing dot", `"id":"shop","origins":["https://www.example.com."]`, `app "shop": origins[0]: `},
+		{"an origin in capitals", `"id":"shop","origins":["https://www.example.com","https://Pay.Example.net"]`, `app "shop": origins[1]: "https://Pay.Example.net" is not written as browsers send it: write "https://pay.example.net"`},
+		{"an origin with its default port", `"id":"shop","origins":["https://www.example.com:443"]`, `app "shop": origins[0]: `},
+		{"an http origin", `"id":"shop","origins":["http://www.example.com"]`, `app "shop": origins[0]: `},
+		{"a code of 12 digits", shop + `,"limits":{"code_length":12}`, `app "shop": limits.code_length: `},
+		{"a lifetime of an hour", shop + `,"limits":{"lifetime":"1h"}`, `app "shop": limits.lifetime: `},
+		{"a thousand attempts", shop + `,"limits":{"max_attempts":1000}`, `app "shop": limits.max_attempts: `},
+		{"a negative number of sends", shop + `,"limits":{"max_sends":-1}`, `app "shop": limits.max_sends: `},
+		{"an id with a space", `"id":"the shop","origins":["https://www.example.com"]`, `app "the shop": id: `},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"apps":[{"id":"ok","api_key_sha256":"` + hashHex("k0") + `","origins":["https://ok.example"]},
+				{"api_key_sha256":"` + hashHex("k") + `",` + tt.shop + `}]}`
+			// A server that starts is killed after a while: a failure, not a hang.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binary, "serve", "--addr", "127.0.0.1:0", "--config", writeFile(t, body), "--sender", "console")
+			cmd.Env = append(cleanEnv(), "WEBOTP_SECRET="+testSecret)
+			out, err := cmd.CombinedOutput()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+				t.Fatalf("exit %v, want status 2; output:\n%s", err, out)
+			}
+			if !strings.Contains(string(out), tt.want) {
+				t.Errorf("output lacks %q:\n%s", tt.want, out)
+			}
+			if strings.Contains(string(out), "listening") {
+				t.Errorf("it listened before refusing:\n%s", out)
 			}
 		})
 	}
@@ -573,6 +629,7 @@ func TestShutdownUnderLoadFailsNoInFlightRequest(t *testing.T) {
 			body := fmt.Sprintf(`{"phone":"+3361%07d","origin":"https://x.example"}`, i)
 			req, _ := http.NewRequest("POST", "http://"+p.addr+"/v1/verifications", strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer k")
+			req.Header.Set("Content-Type", "application/json")
 			resp, err := client.Do(req)
 			if err != nil {
 				errs[i] = err
