@@ -26,6 +26,7 @@ const (
 	CodeRateLimited          Code = "rate_limited"
 	CodeDeliveryFailed       Code = "delivery_failed"
 	CodeStoreUnavailable     Code = "store_unavailable"
+	CodeKeyUnavailable       Code = "key_unavailable"
 	CodeUnauthorized         Code = "unauthorized"
 	CodeInternal             Code = "internal"
 )
@@ -39,6 +40,13 @@ type Error struct {
 	RetryAfter time.Duration
 	// Status is set with CodeNotPending: the verification's status.
 	Status Status
+	// ID is set with CodeDeliveryFailed: the verification exists, pending,
+	// and may be resent.
+	ID string
+	// KeyID is set with CodeKeyUnavailable: the master key the
+	// verification was derived with, which this instance lacks. Key ids
+	// are not secret, but clients are not told: it is for the logs.
+	KeyID string
 	// Err is the underlying cause, for logs only; never shown to clients.
 	Err error
 }
@@ -88,4 +96,15 @@ func RateLimited(after time.Duration, message string) *Error {
 // StoreUnavailable wraps a store failure (connection refused, timeout).
 func StoreUnavailable(err error) *Error {
 	return &Error{Code: CodeStoreUnavailable, Message: "The verification store is unavailable; try again shortly.", Err: err}
+}
+
+// KeyUnavailable returns the error for a verification derived with the
+// master key keyID, which the caller does not hold: no code can be checked
+// or sent for it here, through no fault of the client.
+func KeyUnavailable(keyID string) *Error {
+	return &Error{
+		Code:    CodeKeyUnavailable,
+		Message: "This instance cannot check or resend this verification: it lacks the key its code was made with.",
+		KeyID:   keyID,
+	}
 }

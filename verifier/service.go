@@ -65,6 +65,8 @@ type CheckResult struct {
 type Service struct {
 	cfg  Config
 	keys []serviceKey
+	// keyIDs are the ids of keys, as stores take them.
+	keyIDs []string
 
 	randMu sync.Mutex
 }
@@ -105,6 +107,7 @@ func NewService(cfg Config) (*Service, error) {
 		mac := hmac.New(sha256.New, k.Secret)
 		mac.Write([]byte("webotp limit keys v1"))
 		s.keys = append(s.keys, serviceKey{id: k.ID, codes: codes, limitKey: mac.Sum(nil)})
+		s.keyIDs = append(s.keyIDs, k.ID)
 	}
 	if s.cfg.Now == nil {
 		s.cfg.Now = time.Now
@@ -130,9 +133,13 @@ func (s *Service) now() time.Time { return time.UnixMilli(s.cfg.Now().UnixMilli(
 // Ready reports whether the store answers.
 func (s *Service) Ready(ctx context.Context) error { return s.cfg.Store.Ping(ctx) }
 
-// Start creates a verification and sends its first code. When the send
-// fails it answers delivery_failed and also returns the verification,
-// which exists (with its DeliveryError recorded) and may be resent.
+// Start creates a verification and sends its first code. A phone whose
+// failed-check budget is spent gets no new verification (rate_limited, as
+// its checks do): a code it could not use would only cost a message.
+// When the send fails it answers delivery_failed, carrying the id, and
+// also returns the verification, which exists, pending, with its
+// DeliveryError recorded, and may be resent at once; the limits the start
+// counted are given back.
 func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verification, error) {
 	lim := app.Limits.Normalize()
 	phone, perr := checkPhone(app, req.Phone)
@@ -151,13 +158,17 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 	}
 	key := &s.keys[0]
 	phoneKey := key.hash(app.ID, phone)
-	limits := []Limit{{Key: "start:phone:" + phoneKey, Max: lim.PhoneStarts, Window: lim.PhoneStartWindow}}
+	limits := make([]Limit, 0, 4)
+	limits = append(limits, phoneFailures(lim, true),
+		Limit{Key: "start:phone:" + phoneKey, Max: lim.PhoneStarts, Window: lim.PhoneStartWindow,
+			Message: "Too many verifications for this phone number; try again later."})
 	if req.ClientIP != "" {
 		ipKey, err := key.ipHash(app.ID, req.ClientIP)
 		if err != nil {
 			return nil, err
 		}
-		limits = append(limits, Limit{Key: "start:ip:" + ipKey, Max: lim.IPStarts, Window: lim.IPStartWindow})
+		limits = append(limits, Limit{Key: "start:ip:" + ipKey, Max: lim.IPStarts, Window: lim.IPStartWindow,
+			Message: "Too many verifications from this IP address; try again later."})
 	}
 	limits = append(limits, appSends(app, lim))
 
@@ -193,7 +204,7 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 	if err := s.cfg.Store.Create(ctx, v, limits); err != nil {
 		return nil, s.storeError("start", id, err)
 	}
-	if err := s.send(ctx, v, m); err != nil {
+	if err := s.send(ctx, v, m, limits); err != nil {
 		return v, err
 	}
 	return v, nil
@@ -212,18 +223,24 @@ func (s *Service) Get(ctx context.Context, app *App, id string) (*Verification, 
 	return v, nil
 }
 
-// Resend sends a new code; the previous one no longer checks.
+// Resend sends a new code; the previous one no longer checks. Like Start
+// it refuses a phone whose failed-check budget is spent, and a failed send
+// is given back (delivery_failed, the resend possible at once).
 func (s *Service) Resend(ctx context.Context, app *App, id string) (*Verification, error) {
 	lim := app.Limits.Normalize()
 	// One store call: the store answers not found for another app's
-	// verification, counting nothing.
-	v, err := s.cfg.Store.Resend(ctx, app.ID, id, s.now(), []Limit{appSends(app, lim)})
+	// verification, and key_unavailable for one this instance cannot
+	// derive, counting nothing.
+	limits := []Limit{phoneFailures(lim, true), appSends(app, lim)}
+	v, err := s.cfg.Store.Resend(ctx, app.ID, id, s.keyIDs, s.now(), limits)
 	if err != nil {
 		return nil, s.storeError("resend", id, err)
 	}
 	key := s.key(v.KeyID)
 	if key == nil {
-		return nil, s.internal("resend", id, fmt.Errorf("master key %q is gone", v.KeyID))
+		// The store refuses what keyIDs do not name: a Store that broke
+		// its contract.
+		return nil, s.keyUnavailable("resend", id, v.KeyID)
 	}
 	_, host, oerr := canonicalOrigin(v.Origin, true)
 	var embeddedHost string
@@ -237,7 +254,7 @@ func (s *Service) Resend(ctx context.Context, app *App, id string) (*Verificatio
 	if err != nil {
 		return nil, s.internal("resend", id, err)
 	}
-	if err := s.send(ctx, v, m); err != nil {
+	if err := s.send(ctx, v, m, limits); err != nil {
 		return v, err
 	}
 	return v, nil
@@ -280,6 +297,9 @@ func (s *Service) CheckPhone(ctx context.Context, app *App, phone, input string)
 	if newest == nil || newest.AppID != app.ID || newest.Phone != e164 {
 		return nil, ErrNotFound
 	}
+	if s.key(newest.KeyID) == nil {
+		return nil, s.keyUnavailable("check", newest.ID, newest.KeyID)
+	}
 	return s.check(ctx, app, newest.ID, c)
 }
 
@@ -287,26 +307,22 @@ func (s *Service) CheckPhone(ctx context.Context, app *App, phone, input string)
 // every guess is counted before any comparison, so parallel guesses count
 // exactly. The reservation is the one store call of a wrong guess: the
 // store refuses another app's verification (not found, nothing counted)
-// and counts the per-phone failure budget under the phone key it reads.
+// and one derived with a key this instance lacks (key_unavailable, nothing
+// counted), and counts the per-phone failure budget under the phone key it
+// reads.
 func (s *Service) check(ctx context.Context, app *App, id, c string) (*CheckResult, error) {
 	lim := app.Limits.Normalize()
-	failures := []Limit{{Key: failPhoneKey, PerPhone: true, Max: lim.PhoneFailures, Window: lim.PhoneFailureWindow}}
+	failures := []Limit{phoneFailures(lim, false)}
 	now := s.now()
-	r, err := s.cfg.Store.ReserveCheck(ctx, app.ID, id, now, failures)
+	r, err := s.cfg.Store.ReserveCheck(ctx, app.ID, id, s.keyIDs, now, failures)
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) && e.Code == CodeRateLimited {
-			return nil, &Error{Code: CodeRateLimited, Message: "Too many wrong codes for this phone number; try again later.", RetryAfter: e.RetryAfter, Err: e}
-		}
 		return nil, s.storeError("check", id, err)
 	}
 	key := s.key(r.KeyID)
 	if key == nil {
-		// Its master key was removed: nothing can check it any more. This
-		// is known only after the reservation, which counted the check as
-		// a wrong guess would (no code can be right).
-		s.cfg.Logger.Warn("verification derived with a removed master key", "op", "check", "id", id, "key_id", r.KeyID)
-		return nil, NotPending(StatusExpired)
+		// The store refuses what keyIDs do not name: a Store that broke
+		// its contract.
+		return nil, s.keyUnavailable("check", id, r.KeyID)
 	}
 	want, err := key.codes.Derive(codeInput(r), uint64(r.Sends), lim.CodeLength)
 	if err != nil {
@@ -331,6 +347,14 @@ func (s *Service) check(ctx context.Context, app *App, id, c string) (*CheckResu
 // store completes it with the phone key.
 const failPhoneKey = "fail:phone:"
 
+// phoneFailures is the per-phone budget of failed checks: counted by
+// checks, and a guard (read, not counted) for starts and resends, which a
+// phone that spent it may not make.
+func phoneFailures(lim Limits, guard bool) Limit {
+	return Limit{Key: failPhoneKey, PerPhone: true, Max: lim.PhoneFailures, Window: lim.PhoneFailureWindow, Guard: guard,
+		Message: "Too many wrong codes for this phone number; try again later."}
+}
+
 // Cancel cancels a pending verification.
 func (s *Service) Cancel(ctx context.Context, app *App, id string) (*Verification, error) {
 	v, err := s.cfg.Store.Cancel(ctx, app.ID, id, s.now())
@@ -341,7 +365,8 @@ func (s *Service) Cancel(ctx context.Context, app *App, id string) (*Verificatio
 }
 
 func appSends(app *App, lim Limits) Limit {
-	return Limit{Key: "send:app:" + app.ID, Max: lim.AppSends, Window: lim.AppSendWindow}
+	return Limit{Key: "send:app:" + app.ID, Max: lim.AppSends, Window: lim.AppSendWindow,
+		Message: "This app is sending too many messages; try again later."}
 }
 
 func codeInput(v *Verification) code.Input {
@@ -426,8 +451,10 @@ const maxDeliveryError = 200
 
 // send hands m to the Sender within SendTimeout. A caller that goes away
 // does not cut a send short: the message was counted and may be on its
-// way. A failure is recorded on v and answered as delivery_failed.
-func (s *Service) send(ctx context.Context, v *Verification, m Message) error {
+// way. A failure is recorded on v, gives back the limits the send counted
+// (refund: the store skips guards) so that trying again costs the user
+// nothing, and is answered as delivery_failed with v's id.
+func (s *Service) send(ctx context.Context, v *Verification, m Message, refund []Limit) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.SendTimeout)
 	defer cancel()
 	err := s.cfg.Sender.Send(sctx, m)
@@ -447,22 +474,48 @@ func (s *Service) send(ctx context.Context, v *Verification, m Message) error {
 	if len(reason) > maxDeliveryError {
 		reason = reason[:maxDeliveryError]
 	}
+	if reason == "" {
+		reason = "the sender failed without a reason"
+	}
 	v.DeliveryError = reason
-	if serr := s.cfg.Store.SetDeliveryError(context.WithoutCancel(ctx), v.ID, v.Sends, reason); serr != nil {
+	now := s.now()
+	if serr := s.cfg.Store.DeliveryFailed(context.WithoutCancel(ctx), v.ID, v.Sends, reason, now, refund); serr != nil {
 		s.cfg.Logger.Error("record delivery error", "id", v.ID, "err", serr)
+	} else if v.ResendAfter.After(now) {
+		v.ResendAfter = now
 	}
 	s.cfg.Logger.Warn("delivery failed", "id", v.ID, "app", v.AppID, "send", v.Sends, "phone", MaskPhone(v.Phone), "reason", reason)
-	return &Error{Code: CodeDeliveryFailed, Message: "The SMS could not be delivered to the provider; try again.", Err: errors.New(reason)}
+	return &Error{Code: CodeDeliveryFailed, Message: "The SMS could not be delivered to the provider; resend this verification to try again.",
+		ID: v.ID, Err: errors.New(reason)}
 }
 
 // storeError passes a store's *Error on and turns anything else into
-// internal, logged here once with its context.
+// internal, logged here once with its context. A verification this
+// instance lacks the key of is logged too: it is a deployment error.
 func (s *Service) storeError(op, id string, err error) error {
 	var e *Error
 	if errors.As(err, &e) {
+		if e.Code == CodeKeyUnavailable {
+			s.logMissingKey(op, id, e.KeyID)
+		}
 		return e
 	}
 	return s.internal(op, id, err)
+}
+
+// keyUnavailable answers and logs a verification derived with keyID,
+// which this instance lacks.
+func (s *Service) keyUnavailable(op, id, keyID string) error {
+	s.logMissingKey(op, id, keyID)
+	return KeyUnavailable(keyID)
+}
+
+// logMissingKey logs, at error level, that this instance lacks keyID:
+// instances sharing a store with different secrets (or a key rotated away
+// while its verifications live) cannot check each other's codes.
+func (s *Service) logMissingKey(op, id, keyID string) {
+	s.cfg.Logger.Error(fmt.Sprintf("this instance lacks key %s: every instance needs the same WEBOTP_SECRET", keyID),
+		"op", op, "id", id, "key_id", keyID)
 }
 
 func (s *Service) internal(op, id string, err error) error {

@@ -491,6 +491,103 @@ func TestThePhoneFailureBudgetHoldsAcrossVerifications(t *testing.T) {
 	}
 }
 
+func TestAPhoneWithItsFailureBudgetSpentCanNeitherStartNorResend(t *testing.T) {
+	e := newEnv(t)
+	e.app.Limits.PhoneFailures = 3
+	v := e.start("+14155550123")
+	for range 3 {
+		e.check(v.ID, wrong(e.codeOf()))
+	}
+	e.clock.advance(time.Minute)
+	sent := e.out.count()
+	_, err := e.svc.Start(t.Context(), e.app, verifier.StartRequest{Phone: "+1 415 555 0123", Origin: "https://www.example.com"})
+	if got := wantCode(t, err, verifier.CodeRateLimited); got.RetryAfter != 24*time.Hour-time.Minute || !strings.Contains(got.Message, "wrong codes") {
+		t.Fatalf("start: RetryAfter %v, message %q; want 23h59m, the phone's wrong codes", got.RetryAfter, got.Message)
+	}
+	_, err = e.svc.Resend(t.Context(), e.app, v.ID)
+	if got := wantCode(t, err, verifier.CodeRateLimited); got.RetryAfter != 24*time.Hour-time.Minute {
+		t.Fatalf("resend: RetryAfter %v, want 23h59m", got.RetryAfter)
+	}
+	if n := e.out.count(); n != sent {
+		t.Fatalf("%d messages sent to a phone whose failures are spent", n-sent)
+	}
+	if got, err := e.store.Newest(t.Context(), e.app.ID, v.PhoneKey); err != nil || got.ID != v.ID || got.Sends != 1 {
+		t.Fatalf("newest %+v, %v; want the first verification, one send: nothing created or sent", got, err)
+	}
+	// The refusals spent nothing: the phone's starts are all there once
+	// the failures' window ends.
+	e.start("+14155550124") // another phone is not locked
+	e.clock.advance(24*time.Hour - time.Minute)
+	for range 4 {
+		e.start("+14155550123")
+	}
+}
+
+func TestAFailedDeliveryGivesItsBudgetsBackAndCarriesTheID(t *testing.T) {
+	e := newEnv(t)
+	e.app.Limits.IPStarts = 5
+	e.app.Limits.AppSends = 5
+	e.out.fail = func(verifier.Message) error { return errors.New("provider answered 503") }
+	req := verifier.StartRequest{Phone: "+14155550123", Origin: "https://www.example.com", ClientIP: "203.0.113.7"}
+	// Five provider errors in a row: every budget (5 starts per phone, 5
+	// per IP, 5 sends per app) would be spent had they counted.
+	var last *verifier.Verification
+	for i := range 5 {
+		v, err := e.svc.Start(t.Context(), e.app, req)
+		if de := wantCode(t, err, verifier.CodeDeliveryFailed); v == nil || de.ID != v.ID {
+			t.Fatalf("start %d: the 502 carries id %q, want the verification's", i, de.ID)
+		}
+		last = v
+		e.clock.advance(time.Second)
+	}
+	e.out.fail = nil
+	v, err := e.svc.Start(t.Context(), e.app, req)
+	if err != nil {
+		t.Fatalf("start after 5 failed deliveries: %v", err)
+	}
+	if e.out.last(t).VerificationID != v.ID {
+		t.Fatal("the start after the failures delivered nothing")
+	}
+	// The last failed verification is pending, and its resend goes out at
+	// once: a send that reached nobody makes nobody wait.
+	got, _ := e.svc.Get(t.Context(), e.app, last.ID)
+	if got.StatusAt(e.clock.Now()) != verifier.StatusPending || got.ResendAfter.After(e.clock.Now()) {
+		t.Fatalf("after the failed send: status %s, resend after %v (now %v)", got.StatusAt(e.clock.Now()), got.ResendAfter, e.clock.Now())
+	}
+	r, err := e.svc.Resend(t.Context(), e.app, last.ID)
+	if err != nil {
+		t.Fatalf("resend after a 502: %v", err)
+	}
+	if m := e.out.last(t); m.VerificationID != last.ID || m.Send != 2 || r.DeliveryError != "" {
+		t.Fatalf("the resend sent %+v; verification %+v", m, r)
+	}
+	if res := e.check(last.ID, e.codeOf()); !res.Valid {
+		t.Fatal("the resent code does not check")
+	}
+}
+
+func TestAFailedResendGivesTheAppsSendBackAndMayBeRetriedAtOnce(t *testing.T) {
+	e := newEnv(t)
+	e.app.Limits.AppSends = 2
+	v := e.start("+14155550123")
+	e.clock.advance(30 * time.Second)
+	e.out.fail = func(verifier.Message) error { return errors.New("timeout") }
+	for range 3 {
+		_, err := e.svc.Resend(t.Context(), e.app, v.ID)
+		if de := wantCode(t, err, verifier.CodeDeliveryFailed); de.ID != v.ID {
+			t.Fatalf("the 502 carries id %q, want %s", de.ID, v.ID)
+		}
+	}
+	e.out.fail = nil
+	r, err := e.svc.Resend(t.Context(), e.app, v.ID)
+	if err != nil {
+		t.Fatalf("resend after failed resends: %v", err)
+	}
+	if r.Sends != 5 || e.out.last(t).Send != 5 {
+		t.Fatalf("sends %d: every failed send still moves the code on", r.Sends)
+	}
+}
+
 func TestRotatedKeysStillCheckTheirVerifications(t *testing.T) {
 	store := memstore.New(memstore.Options{SweepInterval: -1})
 	clk := &clock{t: t0}
@@ -675,14 +772,14 @@ func (c *countingStore) Newest(ctx context.Context, appID, phoneKey string) (*ve
 	return c.Store.Newest(ctx, appID, phoneKey)
 }
 
-func (c *countingStore) Resend(ctx context.Context, appID, id string, now time.Time, l []verifier.Limit) (*verifier.Verification, error) {
+func (c *countingStore) Resend(ctx context.Context, appID, id string, keyIDs []string, now time.Time, l []verifier.Limit) (*verifier.Verification, error) {
 	c.record("Resend")
-	return c.Store.Resend(ctx, appID, id, now, l)
+	return c.Store.Resend(ctx, appID, id, keyIDs, now, l)
 }
 
-func (c *countingStore) ReserveCheck(ctx context.Context, appID, id string, now time.Time, l []verifier.Limit) (*verifier.Verification, error) {
+func (c *countingStore) ReserveCheck(ctx context.Context, appID, id string, keyIDs []string, now time.Time, l []verifier.Limit) (*verifier.Verification, error) {
 	c.record("ReserveCheck")
-	return c.Store.ReserveCheck(ctx, appID, id, now, l)
+	return c.Store.ReserveCheck(ctx, appID, id, keyIDs, now, l)
 }
 
 func (c *countingStore) Approve(ctx context.Context, id string, sends int, now time.Time, l []verifier.Limit) (*verifier.Verification, error) {
@@ -695,9 +792,9 @@ func (c *countingStore) Cancel(ctx context.Context, appID, id string, now time.T
 	return c.Store.Cancel(ctx, appID, id, now)
 }
 
-func (c *countingStore) SetDeliveryError(ctx context.Context, id string, sends int, reason string) error {
-	c.record("SetDeliveryError")
-	return c.Store.SetDeliveryError(ctx, id, sends, reason)
+func (c *countingStore) DeliveryFailed(ctx context.Context, id string, sends int, reason string, now time.Time, l []verifier.Limit) error {
+	c.record("DeliveryFailed")
+	return c.Store.DeliveryFailed(ctx, id, sends, reason, now, l)
 }
 
 func TestEachRequestIsOneStoreCallOnTheCommonPath(t *testing.T) {
@@ -771,7 +868,9 @@ func TestEachRequestIsOneStoreCallOnTheCommonPath(t *testing.T) {
 	}
 }
 
-func TestAVerificationOfARemovedMasterKeyAnswersExpired(t *testing.T) {
+func TestAVerificationOfAKeyThisInstanceLacksIsKeyUnavailableAndUsesNoAttempt(t *testing.T) {
+	// Two instances share a store with different secrets: b lacks k1,
+	// with which a made the verification (as after k1 is rotated away).
 	store := memstore.New(memstore.Options{SweepInterval: -1})
 	clk := &clock{t: t0}
 	out := &outbox{}
@@ -785,24 +884,66 @@ func TestAVerificationOfARemovedMasterKeyAnswersExpired(t *testing.T) {
 		return s
 	}
 	app := &verifier.App{ID: "shop", Origins: []string{"https://www.example.com"}}
-	v, err := mk(key1).Start(t.Context(), app, verifier.StartRequest{Phone: "+14155550123", Origin: "https://www.example.com"})
+	a, b := mk(key1), mk(key2)
+	v, err := a.Start(t.Context(), app, verifier.StartRequest{Phone: "+14155550123", Origin: "https://www.example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := derive(t, key1, v, 6)
-	after := mk(key2)
-	_, err = after.Check(t.Context(), app, v.ID, c)
-	if e := wantCode(t, err, verifier.CodeNotPending); e.Status != verifier.StatusExpired {
-		t.Fatalf("Check: status %s, want expired", e.Status)
+	clk.advance(time.Minute)
+	sent := out.count()
+	for name, call := range map[string]func() error{
+		"a check": func() error { _, err := b.Check(t.Context(), app, v.ID, c); return err },
+		"a wrong check": func() error {
+			_, err := b.Check(t.Context(), app, v.ID, wrong(c))
+			return err
+		},
+		"a resend": func() error { _, err := b.Resend(t.Context(), app, v.ID); return err },
+	} {
+		log.Reset()
+		err := call()
+		if e := wantCode(t, err, verifier.CodeKeyUnavailable); strings.Contains(e.Message, "k1") {
+			t.Errorf("%s: the client's message %q names the key", name, e.Message)
+		}
+		lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+		if len(lines) != 1 || !strings.Contains(lines[0], "level=ERROR") ||
+			!strings.Contains(lines[0], "this instance lacks key k1: every instance needs the same WEBOTP_SECRET") {
+			t.Errorf("%s logged %q, want one error line naming k1", name, log.String())
+		}
 	}
-	// By phone it cannot even be found: its phone key is a hash with the
-	// removed key.
-	_, err = after.CheckPhone(t.Context(), app, "+14155550123", c)
+	got, _ := a.Get(t.Context(), app, v.ID)
+	if got.Attempts != 0 || got.Sends != 1 || got.Stored != verifier.StatusPending || out.count() != sent {
+		t.Fatalf("attempts %d sends %d status %s, %d messages sent; want nothing used", got.Attempts, got.Sends, got.Stored, out.count()-sent)
+	}
+	// By phone b cannot find it at all: the phone key is a keyed hash
+	// with the secret b lacks.
+	_, err = b.CheckPhone(t.Context(), app, "+14155550123", c)
 	wantCode(t, err, verifier.CodeNotFound)
-	if !strings.Contains(log.String(), "removed master key") {
-		t.Fatalf("no warning logged: %q", log.String())
+	// The instance with the key still checks the code, every attempt left.
+	if r, err := a.Check(t.Context(), app, v.ID, c); err != nil || !r.Valid || r.Verification.Attempts != 1 {
+		t.Fatalf("check on the instance with the key: %+v, %v", r, err)
 	}
-	if got, _ := after.Get(t.Context(), app, v.ID); got.Stored != verifier.StatusPending {
-		t.Fatalf("stored status %s, want pending (never approved)", got.Stored)
+}
+
+func TestACheckByPhoneOfAVerificationOfAMissingKeyIsKeyUnavailable(t *testing.T) {
+	// The newest verification of the phone was derived with a key this
+	// service lacks, though its phone key is this service's: written to
+	// the store as another instance would if it hashed phones alike.
+	e := newEnv(t)
+	v := e.start("+14155550123")
+	w := *v
+	w.ID = "AAAAAAAAAAAAAAAAAAAAAA"
+	w.KeyID = "k-gone"
+	w.CreatedAt = w.CreatedAt.Add(time.Second)
+	if err := e.store.Create(t.Context(), &w, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.svc.CheckPhone(t.Context(), e.app, "+14155550123", e.codeOf())
+	wantCode(t, err, verifier.CodeKeyUnavailable)
+	if got, _ := e.svc.Get(t.Context(), e.app, w.ID); got.Attempts != 0 {
+		t.Fatalf("attempts %d, want 0", got.Attempts)
+	}
+	if !strings.Contains(e.log.String(), "this instance lacks key k-gone") {
+		t.Fatalf("log %q does not name the key", e.log.String())
 	}
 }

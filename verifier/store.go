@@ -20,13 +20,22 @@ type Limit struct {
 	// phone's budget knowing only a verification's id. Create uses
 	// v.PhoneKey; the methods that take an id use the stored record's.
 	PerPhone bool
+	// Guard only reads the counter: when it is full the operation is
+	// refused as with any limit, but the operation counts no event against
+	// it and a refund gives none back. It lets one operation honour a
+	// budget that another spends (a phone whose failed checks are spent
+	// may not start a verification or get a new code).
+	Guard bool
+	// Message is the RateLimited message when this limit refuses; empty
+	// means a generic one.
+	Message string
 }
 
 // Store keeps verifications and limit counters. Every method that reads
 // and writes does so atomically (one Lua script on Redis, one lock in
 // memory), so any number of verifier instances sharing a Store share every
 // limit exactly. Methods return *Error values: ErrNotFound, NotPending,
-// RateLimited, StoreUnavailable.
+// RateLimited, KeyUnavailable, StoreUnavailable.
 //
 // storetest.Run is the contract: every implementation must pass it.
 //
@@ -51,9 +60,16 @@ type Limit struct {
 // Limits. A Limit is a fixed window that opens with the first event
 // counted at time t and ends at t+Window; a counter whose window has ended
 // is empty. RetryAfter is the time from the passed time to the end of the
-// first full limit's window. A refusal counts nothing against any limit.
+// first full limit's window, and the error's message is that limit's
+// Message when it has one. A refusal counts nothing against any limit.
 // A refund takes one event back from a counter whose window is still open
 // and never goes below zero.
+//
+// Keys. Resend and ReserveCheck take the ids of the master keys the caller
+// holds: a verification derived with another key answers KeyUnavailable
+// and nothing is changed or counted (an instance that cannot derive the
+// code must not spend an attempt or a send on it). Nil keyIDs accept any
+// key.
 //
 // Apps. The methods that change a verification by id (Resend,
 // ReserveCheck, Cancel) take the caller's app id too: a verification of
@@ -79,25 +95,27 @@ type Store interface {
 	// key, or ErrNotFound.
 	Newest(ctx context.Context, appID, phoneKey string) (*Verification, error)
 
-	// Resend counts a new send: it requires v to belong to appID and be
-	// pending at now, Sends
-	// below MaxSends, now not before ResendAfter, and room in each limit.
+	// Resend counts a new send: it requires v to belong to appID, be
+	// pending at now, be derived with one of keyIDs, have Sends below
+	// MaxSends, now not before ResendAfter, and room in each limit.
 	// It then increments Sends and each limit, sets ExpiresAt to
 	// now+Lifetime, ResendAfter to NextResendAfter(now, Sends) and clears
-	// DeliveryError. Errors: ErrNotFound (also for another app's
-	// verification), NotPending(status), RateLimited (cooldown running:
-	// until ResendAfter; MaxSends reached: until ExpiresAt; a limit full:
-	// until its window ends).
-	Resend(ctx context.Context, appID, id string, now time.Time, limits []Limit) (*Verification, error)
+	// DeliveryError. Errors, checked in this order: ErrNotFound (also for
+	// another app's verification), NotPending(status),
+	// KeyUnavailable(KeyID), RateLimited (MaxSends reached: until
+	// ExpiresAt; cooldown running: until ResendAfter; a limit full: until
+	// its window ends).
+	Resend(ctx context.Context, appID, id string, keyIDs []string, now time.Time, limits []Limit) (*Verification, error)
 
 	// ReserveCheck counts one attempt before the code is compared: it
-	// requires v to belong to appID, be pending at now and have room in
-	// each limit (the per-phone failure budget, a PerPhone limit), then
-	// increments Attempts and each limit, and returns v as it is after
-	// that. Errors: ErrNotFound (also for another app's verification:
-	// nothing counted), NotPending(status), RateLimited (a limit is full:
-	// nothing counted).
-	ReserveCheck(ctx context.Context, appID, id string, now time.Time, limits []Limit) (*Verification, error)
+	// requires v to belong to appID, be pending at now, be derived with
+	// one of keyIDs and have room in each limit (the per-phone failure
+	// budget, a PerPhone limit), then increments Attempts and each limit,
+	// and returns v as it is after that. Errors, in this order:
+	// ErrNotFound (also for another app's verification), NotPending(status),
+	// KeyUnavailable(KeyID), RateLimited (a limit is full); none counts
+	// anything.
+	ReserveCheck(ctx context.Context, appID, id string, keyIDs []string, now time.Time, limits []Limit) (*Verification, error)
 
 	// Approve marks v approved if it is still pending (ignoring attempts:
 	// the approving check was reserved) and unexpired at now and its Sends
@@ -111,10 +129,13 @@ type Store interface {
 	// NotPending(status).
 	Cancel(ctx context.Context, appID, id string, now time.Time) (*Verification, error)
 
-	// SetDeliveryError records why send number sends failed ("" for
-	// success). It changes nothing if Sends has moved on. Errors:
-	// ErrNotFound.
-	SetDeliveryError(ctx context.Context, id string, sends int, reason string) error
+	// DeliveryFailed records that send number sends failed, for reason
+	// (not empty), and gives the send back: ResendAfter becomes now when
+	// it was later (a send that reached nobody makes nobody wait) and each
+	// refund limit gets one event back. It changes nothing when Sends has
+	// moved on or this send's failure is already recorded, so a retried
+	// call never gives back twice. Errors: ErrNotFound.
+	DeliveryFailed(ctx context.Context, id string, sends int, reason string, now time.Time, refund []Limit) error
 
 	// Ping reports whether the store is reachable (for /readyz).
 	Ping(ctx context.Context) error

@@ -338,6 +338,7 @@ func TestTheErrorTable(t *testing.T) {
 		{verifier.RateLimited(1500*time.Millisecond, "x"), 429, "rate_limited"},
 		{verifier.Errorf(verifier.CodeDeliveryFailed, "x"), 502, "delivery_failed"},
 		{verifier.StoreUnavailable(errors.New("down")), 503, "store_unavailable"},
+		{verifier.KeyUnavailable("k9"), 503, "key_unavailable"},
 		{verifier.Errorf(verifier.CodeInternal, "x"), 500, "internal"},
 		{fmt.Errorf("wrapped: %w", verifier.ErrNotFound), 404, "not_found"},
 		{errors.New("some internal failure with details"), 500, "internal"},

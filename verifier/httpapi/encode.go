@@ -66,6 +66,10 @@ func appendError(b []byte, d errorDetail) []byte {
 		b = append(b, `,"retry_after":`...)
 		b = strconv.AppendInt(b, int64(d.RetryAfter), 10)
 	}
+	if d.ID != "" {
+		b = append(b, `,"id":`...)
+		b = appendString(b, d.ID)
+	}
 	return append(b, "}}"...)
 }
 

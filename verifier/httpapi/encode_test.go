@@ -95,6 +95,7 @@ func TestTheAnswersMatchEncodingJSON(t *testing.T) {
 			{Code: verifier.Code(s), Message: s},
 			{Code: verifier.CodeNotPending, Message: s, Status: verifier.Status(s)},
 			{Code: verifier.CodeRateLimited, Message: s, RetryAfter: i*1000 - 5},
+			{Code: verifier.CodeDeliveryFailed, Message: s, ID: s},
 		} {
 			if got, want := appendError(nil, d), marshal(t, errorBody{Error: d}); !bytes.Equal(got, want) {
 				t.Errorf("error:\n got %s\nwant %s", got, want)

@@ -69,7 +69,7 @@ func Status(c verifier.Code) int {
 		return fasthttp.StatusRequestHeaderFieldsTooLarge
 	case verifier.CodeDeliveryFailed:
 		return fasthttp.StatusBadGateway
-	case verifier.CodeStoreUnavailable, codeServerBusy:
+	case verifier.CodeStoreUnavailable, verifier.CodeKeyUnavailable, codeServerBusy:
 		return fasthttp.StatusServiceUnavailable
 	default:
 		return fasthttp.StatusInternalServerError
@@ -81,6 +81,9 @@ type errorDetail struct {
 	Message    string          `json:"message"`
 	Status     verifier.Status `json:"status,omitempty"`
 	RetryAfter int             `json:"retry_after,omitempty"`
+	// ID names the verification a delivery_failed start created: it
+	// exists, pending, and may be resent.
+	ID string `json:"id,omitempty"`
 }
 
 // writeError answers err as the API's JSON error. An error that is not a
@@ -97,6 +100,8 @@ func writeError(ctx *fasthttp.RequestCtx, log *slog.Logger, err error) {
 	case status == fasthttp.StatusInternalServerError:
 		log.Error("internal error", "route", routeOf(ctx), "err", err)
 		d = errorDetail{Code: verifier.CodeInternal, Message: "Internal error."}
+	case e.Code == verifier.CodeKeyUnavailable:
+		// The service logged it, once, at error level: a deployment error.
 	case status >= 500:
 		log.Warn("request failed", "route", routeOf(ctx), "code", string(e.Code), "err", err)
 	}
@@ -105,6 +110,9 @@ func writeError(ctx *fasthttp.RequestCtx, log *slog.Logger, err error) {
 	}
 	if e.Code == verifier.CodeNotPending {
 		d.Status = e.Status
+	}
+	if e.Code == verifier.CodeDeliveryFailed {
+		d.ID = e.ID
 	}
 	if e.Code == verifier.CodeRateLimited {
 		d.RetryAfter = int(math.Ceil(e.RetryAfter.Seconds()))

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -270,24 +271,29 @@ func counterKeys(limits []verifier.Limit, buf *[4]uint64) []uint64 {
 	return make([]uint64, len(limits))
 }
 
-// full returns the first limit without room at now and the time until its
-// window ends. The caller holds the counters' shards.
-func (s *Store) full(limits []verifier.Limit, keys []uint64, now int64) (time.Duration, bool) {
+// full returns RateLimited for the first limit without room at now, with
+// the time until its window ends, or nil. The caller holds the counters'
+// shards.
+func (s *Store) full(limits []verifier.Limit, keys []uint64, now int64) error {
 	for i, lim := range limits {
 		c := s.shards[s.counterShard(keys[i])].counters[keys[i]]
 		if c.end() <= now {
 			continue
 		}
 		if c.n() >= min(int64(lim.Max), maxCount) {
-			return time.Duration(c.end()-now) * time.Millisecond, true
+			return rateLimited(time.Duration(c.end()-now)*time.Millisecond, lim.Message)
 		}
 	}
-	return 0, false
+	return nil
 }
 
-// count adds one event to each limit. The caller holds the counters' shards.
+// count adds one event to each limit but guards. The caller holds the
+// counters' shards.
 func (s *Store) count(limits []verifier.Limit, keys []uint64, now int64) {
 	for i, lim := range limits {
+		if lim.Guard {
+			continue
+		}
 		m := s.shards[s.counterShard(keys[i])].counters
 		c := m[keys[i]]
 		if c.end() <= now {
@@ -300,10 +306,13 @@ func (s *Store) count(limits []verifier.Limit, keys []uint64, now int64) {
 	}
 }
 
-// refund takes one event back from each limit whose window is open. The
-// caller holds the counters' shards.
+// refund takes one event back from each limit but guards whose window is
+// open. The caller holds the counters' shards.
 func (s *Store) refund(limits []verifier.Limit, keys []uint64, now int64) {
 	for i := range limits {
+		if limits[i].Guard {
+			continue
+		}
 		m := s.shards[s.counterShard(keys[i])].counters
 		if c, ok := m[keys[i]]; ok && c.end() > now && c.n() > 0 {
 			m[keys[i]] = makeCounter(c.n()-1, c.end())
@@ -311,8 +320,25 @@ func (s *Store) refund(limits []verifier.Limit, keys []uint64, now int64) {
 	}
 }
 
-func rateLimited(d time.Duration) error {
-	return verifier.RateLimited(d, "Too many requests; try again later.")
+// rateLimited is a limit's refusal, with its message or a generic one.
+func rateLimited(d time.Duration, message string) error {
+	if message == "" {
+		message = "Too many requests; try again later."
+	}
+	return verifier.RateLimited(d, message)
+}
+
+// holds reports whether keyIDs name keyID; nil names every key.
+func holds(keyIDs []string, keyID string) bool {
+	if keyIDs == nil {
+		return true
+	}
+	for _, k := range keyIDs {
+		if k == keyID {
+			return true
+		}
+	}
+	return false
 }
 
 func ctxErr(ctx context.Context) error {
@@ -354,8 +380,8 @@ func (s *Store) Create(ctx context.Context, v *verifier.Verification, limits []v
 	if err != nil {
 		return fmt.Errorf("memstore: create %s: %w", v.ID, err)
 	}
-	if d, full := s.full(limits, keys, now); full {
-		return rateLimited(d)
+	if err := s.full(limits, keys, now); err != nil {
+		return err
 	}
 	s.count(limits, keys, now)
 	rs.recs[id] = r
@@ -424,12 +450,13 @@ func (s *Store) Newest(ctx context.Context, appID, phoneKey string) (*verifier.V
 // counters locked, and returns the record as f left it. A record of
 // another app than *appID is not found, and f does not run; a nil appID
 // accepts any app (Approve, which follows a reservation that checked it).
+// f gets the shard's interner, to read the record's profile.
 //
 // The counters of PerPhone limits are named after the record's phone key:
 // it is read under the record's lock first, then every shard is locked in
 // order. Should the record have been swept (and its id created again) in
 // between, the record is not found: a pointer that changed fails closed.
-func (s *Store) update(ctx context.Context, appID *string, id string, limits []verifier.Limit, f func(r *record, keys []uint64) error) (*verifier.Verification, error) {
+func (s *Store) update(ctx context.Context, appID *string, id string, limits []verifier.Limit, f func(r *record, keys []uint64, in *interner) error) (*verifier.Verification, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
@@ -465,7 +492,7 @@ func (s *Store) update(ctx context.Context, appID *string, id string, limits []v
 	if !ok || seen != nil && r != seen || !sh.owns(r, appID) {
 		return nil, verifier.ErrNotFound
 	}
-	if err := f(r, keys); err != nil {
+	if err := f(r, keys, &sh.names); err != nil {
 		return nil, err
 	}
 	return r.decode(id, sh.extOf(k, r), &sh.names), nil
@@ -478,12 +505,15 @@ func (sh *shard) owns(r *record, appID *string) bool {
 }
 
 // Resend implements verifier.Store.
-func (s *Store) Resend(ctx context.Context, appID, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
+func (s *Store) Resend(ctx context.Context, appID, id string, keyIDs []string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
 	t := unixMilli(now)
 	k, _ := parseID(id)
-	return s.update(ctx, &appID, id, limits, func(r *record, keys []uint64) error {
+	return s.update(ctx, &appID, id, limits, func(r *record, keys []uint64, in *interner) error {
 		if st := r.status(t); st != verifier.StatusPending {
 			return verifier.NotPending(st)
+		}
+		if kid := in.profile(r.profile).keyID; !holds(keyIDs, kid) {
+			return verifier.KeyUnavailable(kid)
 		}
 		if r.sends >= r.maxSends {
 			return verifier.RateLimited(time.Duration(r.expiresAt()-t)*time.Millisecond, "No more codes can be sent for this verification; start a new one when it expires.")
@@ -491,8 +521,8 @@ func (s *Store) Resend(ctx context.Context, appID, id string, now time.Time, lim
 		if after := r.created + int64(r.resendAfter); t < after {
 			return verifier.RateLimited(time.Duration(after-t)*time.Millisecond, "A new code cannot be sent yet.")
 		}
-		if d, full := s.full(limits, keys, t); full {
-			return rateLimited(d)
+		if err := s.full(limits, keys, t); err != nil {
+			return err
 		}
 		if err := r.resent(t); err != nil {
 			return fmt.Errorf("memstore: %s: %w", id, err)
@@ -504,14 +534,17 @@ func (s *Store) Resend(ctx context.Context, appID, id string, now time.Time, lim
 }
 
 // ReserveCheck implements verifier.Store.
-func (s *Store) ReserveCheck(ctx context.Context, appID, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
+func (s *Store) ReserveCheck(ctx context.Context, appID, id string, keyIDs []string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
 	t := unixMilli(now)
-	return s.update(ctx, &appID, id, limits, func(r *record, keys []uint64) error {
+	return s.update(ctx, &appID, id, limits, func(r *record, keys []uint64, in *interner) error {
 		if st := r.status(t); st != verifier.StatusPending {
 			return verifier.NotPending(st)
 		}
-		if d, full := s.full(limits, keys, t); full {
-			return rateLimited(d)
+		if kid := in.profile(r.profile).keyID; !holds(keyIDs, kid) {
+			return verifier.KeyUnavailable(kid)
+		}
+		if err := s.full(limits, keys, t); err != nil {
+			return err
 		}
 		s.count(limits, keys, t)
 		r.attempts++
@@ -522,7 +555,7 @@ func (s *Store) ReserveCheck(ctx context.Context, appID, id string, now time.Tim
 // Approve implements verifier.Store.
 func (s *Store) Approve(ctx context.Context, id string, sends int, now time.Time, refund []verifier.Limit) (*verifier.Verification, error) {
 	t := unixMilli(now)
-	return s.update(ctx, nil, id, refund, func(r *record, keys []uint64) error {
+	return s.update(ctx, nil, id, refund, func(r *record, keys []uint64, _ *interner) error {
 		if r.stored != storedPending {
 			return verifier.NotPending(r.storedStatus())
 		}
@@ -541,7 +574,7 @@ func (s *Store) Approve(ctx context.Context, id string, sends int, now time.Time
 // Cancel implements verifier.Store.
 func (s *Store) Cancel(ctx context.Context, appID, id string, now time.Time) (*verifier.Verification, error) {
 	t := unixMilli(now)
-	return s.update(ctx, &appID, id, nil, func(r *record, _ []uint64) error {
+	return s.update(ctx, &appID, id, nil, func(r *record, _ []uint64, _ *interner) error {
 		if st := r.status(t); st != verifier.StatusPending {
 			return verifier.NotPending(st)
 		}
@@ -550,26 +583,29 @@ func (s *Store) Cancel(ctx context.Context, appID, id string, now time.Time) (*v
 	})
 }
 
-// SetDeliveryError implements verifier.Store.
-func (s *Store) SetDeliveryError(ctx context.Context, id string, sends int, reason string) error {
-	if err := ctxErr(ctx); err != nil {
-		return err
+// DeliveryFailed implements verifier.Store.
+func (s *Store) DeliveryFailed(ctx context.Context, id string, sends int, reason string, now time.Time, refund []verifier.Limit) error {
+	if reason == "" {
+		return fmt.Errorf("memstore: delivery failed %s: no reason", id)
 	}
-	k, ok := parseID(id)
-	if !ok {
-		return verifier.ErrNotFound
-	}
+	t := unixMilli(now)
+	k, _ := parseID(id)
 	sh := &s.shards[s.idShard(k)]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	r, ok := sh.recs[k]
-	if !ok {
-		return verifier.ErrNotFound
-	}
-	if int(r.sends) == sends {
+	_, err := s.update(ctx, nil, id, refund, func(r *record, keys []uint64, _ *interner) error {
+		if int(r.sends) != sends {
+			return nil
+		}
+		if ext := sh.extOf(k, r); ext != nil && ext.deliveryError != "" {
+			return nil // already recorded, and given back
+		}
 		sh.setDeliveryError(k, r, reason)
-	}
-	return nil
+		if after := t - r.created; after < int64(r.resendAfter) && after >= math.MinInt32 {
+			r.resendAfter = int32(after)
+		}
+		s.refund(refund, keys, t)
+		return nil
+	})
+	return err
 }
 
 // setDeliveryError records reason in r's ext, dropping the ext when it no

@@ -55,11 +55,11 @@ var methods = []method{
 		return err
 	}},
 	{"Resend", func(ctx context.Context, s verifier.Store, v *verifier.Verification) error {
-		_, err := s.Resend(ctx, v.AppID, v.ID, now().Add(time.Minute), limits(v))
+		_, err := s.Resend(ctx, v.AppID, v.ID, nil, now().Add(time.Minute), limits(v))
 		return err
 	}},
 	{"ReserveCheck", func(ctx context.Context, s verifier.Store, v *verifier.Verification) error {
-		_, err := s.ReserveCheck(ctx, v.AppID, v.ID, now(), limits(v))
+		_, err := s.ReserveCheck(ctx, v.AppID, v.ID, nil, now(), limits(v))
 		return err
 	}},
 	{"Approve", func(ctx context.Context, s verifier.Store, v *verifier.Verification) error {
@@ -70,8 +70,8 @@ var methods = []method{
 		_, err := s.Cancel(ctx, v.AppID, v.ID, now())
 		return err
 	}},
-	{"SetDeliveryError", func(ctx context.Context, s verifier.Store, v *verifier.Verification) error {
-		return s.SetDeliveryError(ctx, v.ID, 1, "x")
+	{"DeliveryFailed", func(ctx context.Context, s verifier.Store, v *verifier.Verification) error {
+		return s.DeliveryFailed(ctx, v.ID, 1, "x", now(), limits(v))
 	}},
 	{"Ping", func(ctx context.Context, s verifier.Store, v *verifier.Verification) error {
 		return s.Ping(ctx)
@@ -160,7 +160,7 @@ func testStoppedRedis(t *testing.T, opts redisstore.Options) {
 	if err := s.Create(ctx, w, nil); err != nil {
 		t.Fatalf("Create after Redis came back: %v", err)
 	}
-	if _, err := s.ReserveCheck(ctx, w.AppID, w.ID, now(), nil); err != nil {
+	if _, err := s.ReserveCheck(ctx, w.AppID, w.ID, nil, now(), nil); err != nil {
 		t.Fatalf("ReserveCheck after Redis came back: %v", err)
 	}
 	// A burst after recovery opens no more connections than the pools
@@ -232,7 +232,7 @@ func TestAPendingVerificationSurvivesARedisRestartWithPersistence(t *testing.T) 
 	if err := s.Create(ctx, v, l); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ReserveCheck(ctx, v.AppID, v.ID, t0, l); err != nil {
+	if _, err := s.ReserveCheck(ctx, v.AppID, v.ID, nil, t0, l); err != nil {
 		t.Fatal(err)
 	}
 
@@ -249,10 +249,10 @@ func TestAPendingVerificationSurvivesARedisRestartWithPersistence(t *testing.T) 
 	}
 	// The limit counter survived too: Create and the first check counted
 	// two events of three.
-	if _, err := s.ReserveCheck(ctx, v.AppID, v.ID, t0, l); err != nil {
+	if _, err := s.ReserveCheck(ctx, v.AppID, v.ID, nil, t0, l); err != nil {
 		t.Fatalf("ReserveCheck after the restart: %v", err)
 	}
-	_, err = s.ReserveCheck(ctx, v.AppID, v.ID, t0, l)
+	_, err = s.ReserveCheck(ctx, v.AppID, v.ID, nil, t0, l)
 	if verifier.ErrorCode(err) != verifier.CodeRateLimited {
 		t.Fatalf("a fourth event against a limit of 3: %v, want rate_limited", err)
 	}
@@ -374,14 +374,14 @@ func TestARedisOutOfMemoryAnswersStoreUnavailable(t *testing.T) {
 	if _, err := srv.Command("CONFIG", "SET", "maxmemory", "1"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.ReserveCheck(ctx, v.AppID, v.ID, now(), nil)
+	_, err := s.ReserveCheck(ctx, v.AppID, v.ID, nil, now(), nil)
 	if code := verifier.ErrorCode(err); code != verifier.CodeStoreUnavailable {
 		t.Fatalf("ReserveCheck with Redis out of memory: %v (code %s), want store_unavailable", err, code)
 	}
 	if _, err := srv.Command("CONFIG", "SET", "maxmemory", "0"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ReserveCheck(ctx, v.AppID, v.ID, now(), nil); err != nil {
+	if _, err := s.ReserveCheck(ctx, v.AppID, v.ID, nil, now(), nil); err != nil {
 		t.Fatalf("ReserveCheck once memory is back: %v", err)
 	}
 }

@@ -115,8 +115,9 @@ func appendPadded(b []byte, n int64, width int, err *error) []byte {
 
 // decode turns a script's reply into a verification or the error it
 // reports. skip is the number of elements between the tag and the record
-// (1 for Newest, which answers the id first).
-func decode(reply []any, skip int, id string) (*verifier.Verification, error) {
+// (1 for Newest, which answers the id first); limits are the script's, to
+// name the one that refused.
+func decode(reply []any, skip int, id string, limits []verifier.Limit) (*verifier.Verification, error) {
 	if len(reply) == 0 {
 		return nil, errors.New("redisstore: empty script reply")
 	}
@@ -141,7 +142,17 @@ func decode(reply []any, skip int, id string) (*verifier.Verification, error) {
 		}
 	case "rl":
 		if len(reply) == 3 {
-			return nil, verifier.RateLimited(millis(reply[1]), "Too many requests; try again later.")
+			msg := "Too many requests; try again later."
+			if i, ok := reply[2].(int64); ok && i >= 0 && i < int64(len(limits)) && limits[i].Message != "" {
+				msg = limits[i].Message
+			}
+			return nil, verifier.RateLimited(millis(reply[1]), msg)
+		}
+	case "key":
+		if len(reply) == 2 {
+			if k, ok := reply[1].(string); ok {
+				return nil, verifier.KeyUnavailable(k)
+			}
 		}
 	case "sends":
 		if len(reply) == 2 {

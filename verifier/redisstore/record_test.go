@@ -132,10 +132,10 @@ func TestTheScriptsReadTheHeaderAsGoWritesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	later := v.ResendAfter.Add(time.Second)
-	if _, err := s.Resend(ctx, "app", v.ID, later, nil); err != nil {
+	if _, err := s.Resend(ctx, "app", v.ID, nil, later, nil); err != nil {
 		t.Fatalf("Resend: %v", err)
 	}
-	got, err := s.ReserveCheck(ctx, "app", v.ID, later, nil)
+	got, err := s.ReserveCheck(ctx, "app", v.ID, nil, later, nil)
 	if err != nil {
 		t.Fatalf("ReserveCheck: %v", err)
 	}
@@ -176,7 +176,9 @@ func TestARetriedCreateRecognizesItsOwnRecord(t *testing.T) {
 	keys := []string{s.recordKey(v.ID), s.newestKey(v.AppID, v.PhoneKey), s.limitKey("app-sends")}
 	run := func(nonce, rec string) []any {
 		t.Helper()
-		reply, err := s.create.Run(ctx, s.rdb, keys, ms(v.CreatedAt), 60000, 60000, v.ID, nonce, 1, 10, 60000, "", rec).Slice()
+		args := s.appendLimitArgs([]any{ms(v.CreatedAt), 60000, 60000, v.ID, nonce, 1},
+			[]verifier.Limit{{Key: "app-sends", Max: 10, Window: time.Minute}}, true)
+		reply, err := s.create.Run(ctx, s.rdb, keys, append(args, rec)...).Slice()
 		if err != nil {
 			t.Fatalf("create script: %v", err)
 		}

@@ -25,6 +25,7 @@ import (
 //	{'rl', retry ms, index}     limit number index (0-based) is full
 //	{'sends', retry ms}         no sends left (Resend)
 //	{'early', retry ms}         before ResendAfter (Resend)
+//	{'key', key id}             derived with a key the caller lacks
 //	{'exists'}                  another verification has this id (Create)
 
 // The scripts share no prelude of Lua functions: a script's body runs
@@ -49,12 +50,18 @@ func luaFormat(x string, w int) string {
 var bodyStart = strconv.Itoa(headerLen + 1)
 
 // loadRecord reads the record at KEYS[1] into v and, from its fixed
-// fields, its app, phone key and maximum attempts; the script answers
-// {'nf'} when there is no record.
+// fields, its app, phone key, maximum attempts and key id; the script
+// answers {'nf'} when there is no record.
 var loadRecord = `
 local v = redis.call('GET', KEYS[1])
 if not v then return {'nf'} end
-local a, ph, ma = string.match(v, '^(%Z*)%z(%Z*)%z(%Z*)%z', ` + bodyStart + `)
+local a, ph, ma, kid = string.match(v, '^(%Z*)%z(%Z*)%z(%Z*)%z(%Z*)%z', ` + bodyStart + `)
+`
+
+// keyRule answers {'key', key id} unless the key ids in ARGV[kids] (each
+// between NUL bytes; "" accepts any) name the record's key (loadRecord).
+const keyRule = `
+if ARGV[kids] ~= '' and not string.find(ARGV[kids], '\0' .. kid .. '\0', 1, true) then return {'key', kid} end
 `
 
 // statusRule sets status to verifier.Verification.StatusAt of the record
@@ -78,9 +85,10 @@ var fixedEnd = `'^` + strings.Repeat(`%Z*%z`, numFixed) + `()'`
 var nonceOf = `'^` + strings.Repeat(`%Z*%z`, numFixed-1) + `(%Z*)%z'`
 
 // countLimits checks n fixed-window limits and, when every one has room,
-// counts one event against each; when one is full the script answers
-// {'rl', retry ms, index}. It reads the limits from ARGV[la] on, as (max,
-// window, phone prefix) triples. A limit's counter is the next key of
+// counts one event against each but guards; when one is full the script
+// answers {'rl', retry ms, index}. It reads the limits from ARGV[la] on,
+// as (max, window, phone prefix, guard) quadruples, guard "g" for a
+// limit that is only read (Limit.Guard), else "". A limit's counter is the next key of
 // KEYS from KEYS[lk] on, or, when its phone prefix is not empty (a
 // PerPhone limit), the prefix followed by ph, the record's phone key, and
 // the end every limit key has: the key Store.limitKey makes of
@@ -98,18 +106,20 @@ if n == 1 then
   local e = tonumber(c[2]) or 0
   if e > now then
     if (tonumber(c[1]) or 0) >= tonumber(ARGV[la]) then return {'rl', e - now, 0} end
-    redis.call('HINCRBY', key, 'n', 1)
+    if ARGV[la + 3] == '' then redis.call('HINCRBY', key, 'n', 1) end
   else
     local win = tonumber(ARGV[la + 1])
     if tonumber(ARGV[la]) <= 0 then return {'rl', win, 0} end
     if win < 1 then win = 1 end
-    redis.call('HSET', key, 'n', 1, 'e', now + win)
-    redis.call('PEXPIRE', key, win)
+    if ARGV[la + 3] == '' then
+      redis.call('HSET', key, 'n', 1, 'e', now + win)
+      redis.call('PEXPIRE', key, win)
+    end
   end
 elseif n > 1 then
   local keys, ends = {}, {}
   for i = 1, n do
-    local j = la + 3 * (i - 1)
+    local j = la + 4 * (i - 1)
     local p, key = ARGV[j + 2], nil
     if p == '' then
       key = KEYS[lk]
@@ -127,10 +137,12 @@ elseif n > 1 then
     keys[i], ends[i] = key, e
   end
   for i = 1, n do
-    if ends[i] > now then
+    local j = la + 4 * (i - 1)
+    if ARGV[j + 3] ~= '' then
+    elseif ends[i] > now then
       redis.call('HINCRBY', keys[i], 'n', 1)
     else
-      local win = tonumber(ARGV[la + 3 * (i - 1) + 1])
+      local win = tonumber(ARGV[j + 1])
       if win < 1 then win = 1 end
       redis.call('HSET', keys[i], 'n', 1, 'e', now + win)
       redis.call('PEXPIRE', keys[i], win)
@@ -139,10 +151,32 @@ elseif n > 1 then
 end
 `
 
+// refundLimits gives one event back to each of n limits but guards whose
+// window is still open, never going below zero. It reads the limits as
+// countLimits does, from ARGV[la] and KEYS[lk] on.
+const refundLimits = `
+for i = 1, n do
+  local j = la + 4 * (i - 1)
+  local p, key = ARGV[j + 2], nil
+  if p == '' then
+    key = KEYS[lk]
+    lk = lk + 1
+  else
+    key = p .. ph .. '` + limitKeyEnd + `'
+  end
+  if ARGV[j + 3] == '' then
+    local c = redis.call('HMGET', key, 'n', 'e')
+    if (tonumber(c[2]) or 0) > now and (tonumber(c[1]) or 0) > 0 then
+      redis.call('HINCRBY', key, 'n', -1)
+    end
+  end
+end
+`
+
 // createScript stores a verification if every limit has room.
 //
 // KEYS: record, newest, limits... ARGV: now, record ttl, newest ttl, id,
-// nonce, number of limits, (max, window, phone prefix)..., then the
+// nonce, number of limits, (max, window, phone prefix, guard)..., then the
 // record (encodeRecord, which holds the nonce). The Go side names
 // PerPhone limits' keys itself (it knows the phone key): phone prefixes
 // are empty.
@@ -156,7 +190,7 @@ if old then
 end
 local la, lk, ph = 7, 3, ''
 ` + countLimits + `
-redis.call('SET', KEYS[1], ARGV[7 + 3 * n], 'PX', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[7 + 4 * n], 'PX', ARGV[2])
 redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3])
 return {'ok'}
 `
@@ -178,19 +212,20 @@ return {'ok', id, v}
 // count, expiry and resend time move on, and the delivery error of the
 // previous send is cleared.
 //
-// KEYS: record, limits... ARGV: now, retention, app, number of limits,
-// (max, window, phone prefix)...
+// KEYS: record, limits... ARGV: now, retention, app, key ids, number of
+// limits, (max, window, phone prefix, guard)...
 var resendScript = `
-local now, n = tonumber(ARGV[1]), tonumber(ARGV[4])
+local now, n, kids = tonumber(ARGV[1]), tonumber(ARGV[5]), 4
 ` + loadRecord + `
 if a ~= ARGV[3] then return {'nf'} end
 ` + statusRule + `
 if status ~= 'pending' then return {'np', status} end
+` + keyRule + `
 local ms, l, cd, fe = string.match(v, '^%Z*%z%Z*%z%Z*%z%Z*%z%Z*%z%Z*%z%Z*%z%Z*%z(%Z*)%z(%Z*)%z(%Z*)%z%Z*%z()', ` + bodyStart + `)
 local sends, x, r = ` + luaSub(offSends, widthCount) + `, ` + luaSub(offExpires, widthTime) + `, ` + luaSub(offResendAfter, widthTime) + `
 if sends >= tonumber(ms) then return {'sends', x - now} end
 if now < r then return {'early', r - now} end
-local la, lk = 5, 2
+local la, lk = 6, 2
 ` + countLimits + `
 sends = sends + 1
 local d = tonumber(cd)
@@ -208,15 +243,16 @@ return {'ok', v}
 // reserveScript counts one check attempt on a verification of the app,
 // before the code is compared.
 //
-// KEYS: record, limits... ARGV: now, app, number of limits,
-// (max, window, phone prefix)...
+// KEYS: record, limits... ARGV: now, app, key ids, number of limits,
+// (max, window, phone prefix, guard)...
 var reserveScript = `
-local now, n = tonumber(ARGV[1]), tonumber(ARGV[3])
+local now, n, kids = tonumber(ARGV[1]), tonumber(ARGV[4]), 3
 ` + loadRecord + `
 if a ~= ARGV[2] then return {'nf'} end
 ` + statusRule + `
 if status ~= 'pending' then return {'np', status} end
-local la, lk = 4, 2
+` + keyRule + `
+local la, lk = 5, 2
 ` + countLimits + `
 local t = ` + luaFormat(luaSub(offAttempts, widthCount)+" + 1", widthCount) + `
 redis.call('SETRANGE', KEYS[1], ` + strconv.Itoa(offAttempts) + `, t)
@@ -228,7 +264,7 @@ return {'ok', string.sub(v, 1, ` + strconv.Itoa(offAttempts) + `) .. t .. string
 // one event back to each refund limit still in its window.
 //
 // KEYS: record, refund limits... ARGV: now, sends, number of limits,
-// (max, window, phone prefix)...
+// (max, window, phone prefix, guard)...
 var approveScript = `
 local now, n = tonumber(ARGV[1]), tonumber(ARGV[3])
 ` + loadRecord + `
@@ -243,20 +279,8 @@ if ` + luaSub(offSends, widthCount) + ` ~= tonumber(ARGV[2]) then
   return {'np', 'pending'}
 end
 redis.call('SETRANGE', KEYS[1], 0, 'a')
-local lk = 2
-for i = 1, n do
-  local p, key = ARGV[3 + 3 * i], nil
-  if p == '' then
-    key = KEYS[lk]
-    lk = lk + 1
-  else
-    key = p .. ph .. '` + limitKeyEnd + `'
-  end
-  local c = redis.call('HMGET', key, 'n', 'e')
-  if (tonumber(c[2]) or 0) > now and (tonumber(c[1]) or 0) > 0 then
-    redis.call('HINCRBY', key, 'n', -1)
-  end
-end
+local la, lk = 4, 2
+` + refundLimits + `
 return {'ok', 'a' .. string.sub(v, 2)}
 `
 
@@ -273,15 +297,25 @@ redis.call('SETRANGE', KEYS[1], 0, 'c')
 return {'ok', 'c' .. string.sub(v, 2)}
 `
 
-// deliveryScript records the outcome of send number sends: the delivery
-// error, "" for success, replaces the end of the record.
+// deliveryScript records that send number sends failed: the reason (not
+// empty) replaces the end of the record, the resend time moves to now
+// when it was later, and each refund limit gets one event back. A failure
+// already recorded for that send changes nothing: a retried script gives
+// nothing back twice.
 //
-// KEYS: record. ARGV: sends, reason ("" for success).
+// KEYS: record, refund limits... ARGV: now, sends, reason, number of
+// limits, (max, window, phone prefix, guard)...
 var deliveryScript = `
-local v = redis.call('GET', KEYS[1])
-if not v then return {'nf'} end
-if ` + luaSub(offSends, widthCount) + ` ~= tonumber(ARGV[1]) then return {'ok'} end
+local now, n = tonumber(ARGV[1]), tonumber(ARGV[4])
+` + loadRecord + `
+if ` + luaSub(offSends, widthCount) + ` ~= tonumber(ARGV[2]) then return {'ok'} end
 local fe = string.match(v, ` + fixedEnd + `, ` + bodyStart + `)
-redis.call('SET', KEYS[1], string.sub(v, 1, fe - 1) .. ARGV[2], 'KEEPTTL')
+if fe <= #v then return {'ok'} end
+if ` + luaSub(offResendAfter, widthTime) + ` > now then
+  v = string.sub(v, 1, ` + strconv.Itoa(offResendAfter) + `) .. ` + luaFormat("now", widthTime) + ` .. string.sub(v, ` + bodyStart + `)
+end
+redis.call('SET', KEYS[1], v .. ARGV[3], 'KEEPTTL')
+local la, lk = 5, 2
+` + refundLimits + `
 return {'ok'}
 `

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -108,6 +109,8 @@ type Store struct {
 	// directMax is the most commands under way that go directly; see
 	// pick.
 	directMax int64
+	// keys is the last key list the scripts were given; see keyList.
+	keys atomic.Pointer[keyListCache]
 
 	create, newest, resend, reserve, approve, cancel, delivery *redis.Script
 }
@@ -402,7 +405,7 @@ func (s *Store) Create(ctx context.Context, v *verifier.Verification, limits []v
 	if err != nil {
 		return fmt.Errorf("redisstore: create %s: %w", v.ID, err)
 	}
-	args := make([]any, 0, 7+3*len(limits))
+	args := make([]any, 0, 7+4*len(limits))
 	args = append(args, ms(now), ttl(v.ExpiresAt.Add(verifier.Retention).Sub(now)), ttl(newestTTL),
 		v.ID, nonce, len(limits))
 	args = s.appendLimitArgs(args, limits, true)
@@ -411,7 +414,7 @@ func (s *Store) Create(ctx context.Context, v *verifier.Verification, limits []v
 	if err != nil {
 		return s.fail("create", err)
 	}
-	if _, err := decode(reply, 0, ""); err != nil {
+	if _, err := decode(reply, 0, "", limits); err != nil {
 		return fmt.Errorf("redisstore: create: %w", err)
 	}
 	return nil
@@ -445,14 +448,14 @@ func (s *Store) Newest(ctx context.Context, appID, phoneKey string) (*verifier.V
 	}
 	if len(reply) > 1 {
 		id, _ := reply[1].(string)
-		return decode(reply, 1, id)
+		return decode(reply, 1, id, nil)
 	}
-	return decode(reply, 0, "")
+	return decode(reply, 0, "", nil)
 }
 
 // Resend counts a new send on a verification of appID; see
 // verifier.Store.
-func (s *Store) Resend(ctx context.Context, appID, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
+func (s *Store) Resend(ctx context.Context, appID, id string, keyIDs []string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, s.fail("resend", err)
 	}
@@ -460,18 +463,18 @@ func (s *Store) Resend(ctx context.Context, appID, id string, now time.Time, lim
 		return nil, verifier.ErrNotFound
 	}
 	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(limits)), s.recordKey(id)), limits, false, "")
-	args := append(make([]any, 0, 4+3*len(limits)), ms(now), verifier.Retention.Milliseconds(), appID, len(limits))
+	args := append(make([]any, 0, 5+4*len(limits)), ms(now), verifier.Retention.Milliseconds(), appID, s.keyList(keyIDs), len(limits))
 	args = s.appendLimitArgs(args, limits, false)
 	reply, err := s.run(ctx, s.resend, keys, args...)
 	if err != nil {
 		return nil, s.fail("resend", err)
 	}
-	return decode(reply, 0, id)
+	return decode(reply, 0, id, limits)
 }
 
 // ReserveCheck counts one check attempt on a verification of appID; see
 // verifier.Store.
-func (s *Store) ReserveCheck(ctx context.Context, appID, id string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
+func (s *Store) ReserveCheck(ctx context.Context, appID, id string, keyIDs []string, now time.Time, limits []verifier.Limit) (*verifier.Verification, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, s.fail("reserve check", err)
 	}
@@ -479,13 +482,36 @@ func (s *Store) ReserveCheck(ctx context.Context, appID, id string, now time.Tim
 		return nil, verifier.ErrNotFound
 	}
 	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(limits)), s.recordKey(id)), limits, false, "")
-	args := append(make([]any, 0, 3+3*len(limits)), ms(now), appID, len(limits))
+	args := append(make([]any, 0, 4+4*len(limits)), ms(now), appID, s.keyList(keyIDs), len(limits))
 	args = s.appendLimitArgs(args, limits, false)
 	reply, err := s.run(ctx, s.reserve, keys, args...)
 	if err != nil {
 		return nil, s.fail("reserve check", err)
 	}
-	return decode(reply, 0, id)
+	return decode(reply, 0, id, limits)
+}
+
+// keyList is keyIDs as the scripts read them: each between NUL bytes
+// (records hold no NUL, so neither does a key id that matches), "" for
+// nil, which accepts any key. A caller passes the same ids on every call
+// (a Service's keys), so the last list is kept rather than built per
+// check.
+func (s *Store) keyList(keyIDs []string) string {
+	if keyIDs == nil {
+		return ""
+	}
+	if c := s.keys.Load(); c != nil && slices.Equal(c.ids, keyIDs) {
+		return c.list
+	}
+	c := &keyListCache{ids: slices.Clone(keyIDs), list: "\x00" + strings.Join(keyIDs, "\x00") + "\x00"}
+	s.keys.Store(c)
+	return c.list
+}
+
+// keyListCache is the last key list keyList built.
+type keyListCache struct {
+	ids  []string
+	list string
 }
 
 // Approve marks a reserved, still current verification approved; see
@@ -498,13 +524,13 @@ func (s *Store) Approve(ctx context.Context, id string, sends int, now time.Time
 		return nil, verifier.ErrNotFound
 	}
 	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(refund)), s.recordKey(id)), refund, false, "")
-	args := append(make([]any, 0, 3+3*len(refund)), ms(now), sends, len(refund))
+	args := append(make([]any, 0, 3+4*len(refund)), ms(now), sends, len(refund))
 	args = s.appendLimitArgs(args, refund, false)
 	reply, err := s.run(ctx, s.approve, keys, args...)
 	if err != nil {
 		return nil, s.fail("approve", err)
 	}
-	return decode(reply, 0, id)
+	return decode(reply, 0, id, nil)
 }
 
 // Cancel marks a pending verification of appID canceled.
@@ -519,22 +545,29 @@ func (s *Store) Cancel(ctx context.Context, appID, id string, now time.Time) (*v
 	if err != nil {
 		return nil, s.fail("cancel", err)
 	}
-	return decode(reply, 0, id)
+	return decode(reply, 0, id, nil)
 }
 
-// SetDeliveryError records the outcome of send number sends.
-func (s *Store) SetDeliveryError(ctx context.Context, id string, sends int, reason string) error {
+// DeliveryFailed records a failed send and gives it back; see
+// verifier.Store.
+func (s *Store) DeliveryFailed(ctx context.Context, id string, sends int, reason string, now time.Time, refund []verifier.Limit) error {
 	if err := ctx.Err(); err != nil {
-		return s.fail("set delivery error", err)
+		return s.fail("delivery failed", err)
+	}
+	if reason == "" {
+		return fmt.Errorf("redisstore: delivery failed %s: no reason", id)
 	}
 	if !validID(id) {
 		return verifier.ErrNotFound
 	}
-	reply, err := s.run(ctx, s.delivery, []string{s.recordKey(id)}, sends, reason)
+	keys := s.appendLimitKeys(append(make([]string, 0, 1+len(refund)), s.recordKey(id)), refund, false, "")
+	args := append(make([]any, 0, 4+4*len(refund)), ms(now), sends, reason, len(refund))
+	args = s.appendLimitArgs(args, refund, false)
+	reply, err := s.run(ctx, s.delivery, keys, args...)
 	if err != nil {
-		return s.fail("set delivery error", err)
+		return s.fail("delivery failed", err)
 	}
-	_, err = decode(reply, 0, "")
+	_, err = decode(reply, 0, "", nil)
 	return err
 }
 
@@ -555,17 +588,21 @@ func (s *Store) appendLimitKeys(keys []string, limits []verifier.Limit, resolved
 	return keys
 }
 
-// appendLimitArgs appends each limit's (max, window, phone prefix): the
-// phone prefix is limitKeyStart(Key) for a PerPhone limit whose key the
-// script builds, "" for a limit whose key appendLimitKeys declared.
-// resolved says that appendLimitKeys declared every key (Create).
+// appendLimitArgs appends each limit's (max, window, phone prefix,
+// guard): the phone prefix is limitKeyStart(Key) for a PerPhone limit
+// whose key the script builds, "" for a limit whose key appendLimitKeys
+// declared; guard is "g" for a Guard limit, else "". resolved says that
+// appendLimitKeys declared every key (Create).
 func (s *Store) appendLimitArgs(args []any, limits []verifier.Limit, resolved bool) []any {
 	for _, l := range limits {
-		p := ""
+		p, g := "", ""
 		if l.PerPhone && !resolved {
 			p = s.limitKeyStart(l.Key)
 		}
-		args = append(args, l.Max, l.Window.Milliseconds(), p)
+		if l.Guard {
+			g = "g"
+		}
+		args = append(args, l.Max, l.Window.Milliseconds(), p, g)
 	}
 	return args
 }

@@ -16,19 +16,19 @@ var cases = []testCase{
 		reserve, send := limit(1, time.Hour), limit(1, time.Hour)
 		phone := perPhoneLimit(1, time.Hour)
 		for _, app := range []string{"another-app", "", v.AppID + "x"} {
-			_, err := x.s.ReserveCheck(x.ctx, app, v.ID, x.t0, []verifier.Limit{reserve, phone})
+			_, err := x.s.ReserveCheck(x.ctx, app, v.ID, nil, x.t0, []verifier.Limit{reserve, phone})
 			wantCode(t, err, verifier.CodeNotFound)
-			_, err = x.s.Resend(x.ctx, app, v.ID, x.at(time.Minute), []verifier.Limit{send, phone})
+			_, err = x.s.Resend(x.ctx, app, v.ID, nil, x.at(time.Minute), []verifier.Limit{send, phone})
 			wantCode(t, err, verifier.CodeNotFound)
 			_, err = x.s.Cancel(x.ctx, app, v.ID, x.t0)
 			wantCode(t, err, verifier.CodeNotFound)
 		}
 		equal(t, x.get(v.ID), v)
 		// Every limit still has its one event of room.
-		if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, []verifier.Limit{reserve, phone}); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.t0, []verifier.Limit{reserve, phone}); err != nil {
 			t.Fatalf("reserve by the verification's app: %v", err)
 		}
-		if _, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(time.Minute), []verifier.Limit{send}); err != nil {
+		if _, err := x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(time.Minute), []verifier.Limit{send}); err != nil {
 			t.Fatalf("resend by the verification's app: %v", err)
 		}
 		if _, err := x.s.Cancel(x.ctx, v.AppID, v.ID, x.at(time.Minute)); err != nil {
@@ -43,31 +43,31 @@ var cases = []testCase{
 			x.create(v)
 		}
 		for _, v := range []*verifier.Verification{v1, v2, v1} {
-			if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, []verifier.Limit{p}); err != nil {
+			if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.t0, []verifier.Limit{p}); err != nil {
 				t.Fatalf("reserve on %s: %v", v.ID, err)
 			}
 		}
-		_, err := x.s.ReserveCheck(x.ctx, v2.AppID, v2.ID, x.at(time.Minute), []verifier.Limit{p})
+		_, err := x.s.ReserveCheck(x.ctx, v2.AppID, v2.ID, nil, x.at(time.Minute), []verifier.Limit{p})
 		wantRetryAfter(t, err, time.Hour-time.Minute)
 		if got := x.get(v2.ID).Attempts; got != 1 {
 			t.Fatalf("Attempts %d after a refused reservation, want 1", got)
 		}
 		// Another phone has a counter of its own.
-		if _, err := x.s.ReserveCheck(x.ctx, other.AppID, other.ID, x.t0, []verifier.Limit{p}); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, other.AppID, other.ID, nil, x.t0, []verifier.Limit{p}); err != nil {
 			t.Fatalf("reserve for another phone: %v", err)
 		}
 		// The counter is the one a plain limit named Key+PhoneKey counts.
 		plain := verifier.Limit{Key: p.Key + v1.PhoneKey, Max: 4, Window: time.Hour}
-		if _, err := x.s.ReserveCheck(x.ctx, other.AppID, other.ID, x.t0, []verifier.Limit{plain}); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, other.AppID, other.ID, nil, x.t0, []verifier.Limit{plain}); err != nil {
 			t.Fatalf("fourth event through the plain limit: %v", err)
 		}
-		_, err = x.s.ReserveCheck(x.ctx, other.AppID, other.ID, x.t0, []verifier.Limit{plain})
+		_, err = x.s.ReserveCheck(x.ctx, other.AppID, other.ID, nil, x.t0, []verifier.Limit{plain})
 		wantCode(t, err, verifier.CodeRateLimited)
 		// Approve gives one event back to the phone's counter.
 		if _, err := x.s.Approve(x.ctx, v1.ID, 1, x.t0, []verifier.Limit{p}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := x.s.ReserveCheck(x.ctx, v2.AppID, v2.ID, x.t0, []verifier.Limit{plain}); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, v2.AppID, v2.ID, nil, x.t0, []verifier.Limit{plain}); err != nil {
 			t.Fatalf("reserve after a refund to the per-phone counter: %v", err)
 		}
 	}},
@@ -83,7 +83,7 @@ var cases = []testCase{
 		err := x.s.Create(x.ctx, v3, []verifier.Limit{p})
 		wantCode(t, err, verifier.CodeRateLimited)
 		x.create(x.pending(), p) // another phone
-		_, err = x.s.Resend(x.ctx, v1.AppID, v1.ID, x.at(time.Minute), []verifier.Limit{p})
+		_, err = x.s.Resend(x.ctx, v1.AppID, v1.ID, nil, x.at(time.Minute), []verifier.Limit{p})
 		wantCode(t, err, verifier.CodeRateLimited)
 		if got := x.get(v1.ID).Sends; got != 1 {
 			t.Fatalf("Sends %d after a refused resend, want 1", got)
@@ -91,7 +91,7 @@ var cases = []testCase{
 		w := x.pending()
 		x.create(w)
 		q := perPhoneLimit(1, time.Hour)
-		if _, err := x.s.Resend(x.ctx, w.AppID, w.ID, x.at(time.Minute), []verifier.Limit{q}); err != nil {
+		if _, err := x.s.Resend(x.ctx, w.AppID, w.ID, nil, x.at(time.Minute), []verifier.Limit{q}); err != nil {
 			t.Fatalf("resend: %v", err)
 		}
 		err = x.s.Create(x.ctx, x.pending(), []verifier.Limit{{Key: q.Key + w.PhoneKey, Max: 1, Window: time.Hour}})
@@ -125,15 +125,15 @@ var cases = []testCase{
 	}},
 	{"every method answers not found for an unknown id", func(t *testing.T, x *suite) {
 		id := NewID()
-		_, err := x.s.Resend(x.ctx, "app", id, x.t0, nil)
+		_, err := x.s.Resend(x.ctx, "app", id, nil, x.t0, nil)
 		wantCode(t, err, verifier.CodeNotFound)
-		_, err = x.s.ReserveCheck(x.ctx, "app", id, x.t0, nil)
+		_, err = x.s.ReserveCheck(x.ctx, "app", id, nil, x.t0, nil)
 		wantCode(t, err, verifier.CodeNotFound)
 		_, err = x.s.Approve(x.ctx, id, 1, x.t0, nil)
 		wantCode(t, err, verifier.CodeNotFound)
 		_, err = x.s.Cancel(x.ctx, "app", id, x.t0)
 		wantCode(t, err, verifier.CodeNotFound)
-		err = x.s.SetDeliveryError(x.ctx, id, 1, "boom")
+		err = x.s.DeliveryFailed(x.ctx, id, 1, "boom", x.t0, nil)
 		wantCode(t, err, verifier.CodeNotFound)
 		_, err = x.s.Newest(x.ctx, "app", NewID())
 		wantCode(t, err, verifier.CodeNotFound)
@@ -242,9 +242,9 @@ var cases = []testCase{
 		v := x.pending()
 		v.MaxSends = 3
 		x.create(v)
-		_, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(10*time.Second), nil)
+		_, err := x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(10*time.Second), nil)
 		wantRetryAfter(t, err, 20*time.Second)
-		got, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(30*time.Second), nil)
+		got, err := x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(30*time.Second), nil)
 		if err != nil {
 			t.Fatalf("first resend: %v", err)
 		}
@@ -254,16 +254,16 @@ var cases = []testCase{
 		want.ResendAfter = x.at(90 * time.Second)
 		equal(t, got, &want)
 		equal(t, x.get(v.ID), &want)
-		_, err = x.s.Resend(x.ctx, v.AppID, v.ID, x.at(60*time.Second), nil)
+		_, err = x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(60*time.Second), nil)
 		wantRetryAfter(t, err, 30*time.Second)
-		got, err = x.s.Resend(x.ctx, v.AppID, v.ID, x.at(90*time.Second), nil)
+		got, err = x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(90*time.Second), nil)
 		if err != nil {
 			t.Fatalf("second resend: %v", err)
 		}
 		if got.Sends != 3 || !got.ResendAfter.Equal(x.at(210*time.Second)) {
 			t.Fatalf("after the second resend Sends %d, ResendAfter %v; want 3, t0+210s", got.Sends, got.ResendAfter.Sub(x.t0))
 		}
-		_, err = x.s.Resend(x.ctx, v.AppID, v.ID, x.at(210*time.Second), nil)
+		_, err = x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(210*time.Second), nil)
 		wantCode(t, err, verifier.CodeRateLimited)
 		if got := x.get(v.ID); got.Sends != 3 {
 			t.Fatalf("Sends %d after a refused resend, want 3", got.Sends)
@@ -273,10 +273,10 @@ var cases = []testCase{
 		l := limit(1, time.Hour)
 		v := x.pending()
 		x.create(v)
-		if _, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(30*time.Second), []verifier.Limit{l}); err != nil {
+		if _, err := x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(30*time.Second), []verifier.Limit{l}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(90*time.Second), []verifier.Limit{l})
+		_, err := x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(90*time.Second), []verifier.Limit{l})
 		wantRetryAfter(t, err, time.Hour-time.Minute)
 		if got := x.get(v.ID); got.Sends != 2 || !got.ExpiresAt.Equal(x.at(30*time.Second+v.Lifetime)) {
 			t.Fatalf("after a refused resend Sends %d ExpiresAt t0+%v, want 2, t0+%v", got.Sends, got.ExpiresAt.Sub(x.t0), 30*time.Second+v.Lifetime)
@@ -288,83 +288,143 @@ var cases = []testCase{
 		if _, err := x.s.Cancel(x.ctx, canceled.AppID, canceled.ID, x.t0); err != nil {
 			t.Fatal(err)
 		}
-		_, err := x.s.Resend(x.ctx, canceled.AppID, canceled.ID, x.at(time.Minute), nil)
+		_, err := x.s.Resend(x.ctx, canceled.AppID, canceled.ID, nil, x.at(time.Minute), nil)
 		wantNotPending(t, err, verifier.StatusCanceled)
 
 		expired := x.pending()
 		x.create(expired)
-		_, err = x.s.Resend(x.ctx, expired.AppID, expired.ID, expired.ExpiresAt, nil)
+		_, err = x.s.Resend(x.ctx, expired.AppID, expired.ID, nil, expired.ExpiresAt, nil)
 		wantNotPending(t, err, verifier.StatusExpired)
 
 		exhausted := x.pending()
 		exhausted.MaxAttempts = 1
 		x.create(exhausted)
-		if _, err := x.s.ReserveCheck(x.ctx, exhausted.AppID, exhausted.ID, x.t0, nil); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, exhausted.AppID, exhausted.ID, nil, x.t0, nil); err != nil {
 			t.Fatal(err)
 		}
-		_, err = x.s.Resend(x.ctx, exhausted.AppID, exhausted.ID, x.at(time.Minute), nil)
+		_, err = x.s.Resend(x.ctx, exhausted.AppID, exhausted.ID, nil, x.at(time.Minute), nil)
 		wantNotPending(t, err, verifier.StatusMaxAttempts)
 
 		approved := x.pending()
 		x.create(approved)
-		if _, err := x.s.ReserveCheck(x.ctx, approved.AppID, approved.ID, x.t0, nil); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, approved.AppID, approved.ID, nil, x.t0, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := x.s.Approve(x.ctx, approved.ID, 1, x.t0, nil); err != nil {
 			t.Fatal(err)
 		}
-		_, err = x.s.Resend(x.ctx, approved.AppID, approved.ID, x.at(time.Minute), nil)
+		_, err = x.s.Resend(x.ctx, approved.AppID, approved.ID, nil, x.at(time.Minute), nil)
 		wantNotPending(t, err, verifier.StatusApproved)
 	}},
-	{"a delivery error is recorded for its send and cleared by a resend", func(t *testing.T, x *suite) {
+	{"a failed delivery is recorded for its send and cleared by a resend", func(t *testing.T, x *suite) {
 		v := x.pending()
 		x.create(v)
-		if err := x.s.SetDeliveryError(x.ctx, v.ID, 1, "provider said no"); err != nil {
+		if err := x.s.DeliveryFailed(x.ctx, v.ID, 2, "from the future", x.t0, nil); err != nil {
+			t.Fatalf("DeliveryFailed for another send: %v", err)
+		}
+		if got := x.get(v.ID).DeliveryError; got != "" {
+			t.Fatalf("DeliveryError %q after DeliveryFailed for another send", got)
+		}
+		if err := x.s.DeliveryFailed(x.ctx, v.ID, 1, "provider said no", x.t0, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := x.get(v.ID).DeliveryError; got != "provider said no" {
-			t.Fatalf("DeliveryError %q after SetDeliveryError", got)
+			t.Fatalf("DeliveryError %q after DeliveryFailed", got)
 		}
-		if err := x.s.SetDeliveryError(x.ctx, v.ID, 2, "from the future"); err != nil {
-			t.Fatalf("SetDeliveryError for another send: %v", err)
+		if err := x.s.DeliveryFailed(x.ctx, v.ID, 1, "a retried call", x.t0, nil); err != nil {
+			t.Fatal(err)
 		}
 		if got := x.get(v.ID).DeliveryError; got != "provider said no" {
-			t.Fatalf("DeliveryError %q after SetDeliveryError for another send", got)
+			t.Fatalf("DeliveryError %q after a second DeliveryFailed for the send, want the first reason", got)
 		}
-		got, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(time.Minute), nil)
+		got, err := x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(time.Minute), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.DeliveryError != "" || x.get(v.ID).DeliveryError != "" {
 			t.Fatalf("DeliveryError %q after a resend, want none", got.DeliveryError)
 		}
-		if err := x.s.SetDeliveryError(x.ctx, v.ID, 1, "stale"); err != nil {
-			t.Fatalf("SetDeliveryError for a stale send: %v", err)
+		if err := x.s.DeliveryFailed(x.ctx, v.ID, 1, "stale", x.at(time.Minute), nil); err != nil {
+			t.Fatalf("DeliveryFailed for a stale send: %v", err)
 		}
-		if got := x.get(v.ID).DeliveryError; got != "" {
-			t.Fatalf("DeliveryError %q after SetDeliveryError for a stale send", got)
+		if got := x.get(v.ID); got.DeliveryError != "" || !got.ResendAfter.Equal(x.at(2*time.Minute)) {
+			t.Fatalf("DeliveryError %q, ResendAfter t0+%v after DeliveryFailed for a stale send; want none, t0+2m",
+				got.DeliveryError, got.ResendAfter.Sub(x.t0))
 		}
-		if err := x.s.SetDeliveryError(x.ctx, v.ID, 2, "again"); err != nil {
+	}},
+	{"a failed delivery allows a resend at once", func(t *testing.T, x *suite) {
+		v := x.pending()
+		x.create(v)
+		failed := x.at(2 * time.Second)
+		if err := x.s.DeliveryFailed(x.ctx, v.ID, 1, "provider said no", failed, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := x.s.SetDeliveryError(x.ctx, v.ID, 2, ""); err != nil {
+		want := *v
+		want.DeliveryError = "provider said no"
+		want.ResendAfter = failed
+		equal(t, x.get(v.ID), &want)
+		got, err := x.s.Resend(x.ctx, v.AppID, v.ID, nil, failed, nil)
+		if err != nil {
+			t.Fatalf("resend right after the failed send: %v", err)
+		}
+		if got.Sends != 2 || !got.ResendAfter.Equal(failed.Add(2*v.Cooldown)) {
+			t.Fatalf("after the resend Sends %d, ResendAfter t0+%v; want 2, t0+%v", got.Sends, got.ResendAfter.Sub(x.t0), failed.Add(2*v.Cooldown).Sub(x.t0))
+		}
+		// A failure after the cooldown has passed leaves ResendAfter alone.
+		later := x.at(5 * time.Minute)
+		if err := x.s.DeliveryFailed(x.ctx, v.ID, 2, "again", later, nil); err != nil {
 			t.Fatal(err)
 		}
-		if got := x.get(v.ID).DeliveryError; got != "" {
-			t.Fatalf("DeliveryError %q after it was cleared", got)
+		if got := x.get(v.ID).ResendAfter; !got.Equal(failed.Add(2 * v.Cooldown)) {
+			t.Fatalf("ResendAfter t0+%v after a failure past the cooldown, want unchanged", got.Sub(x.t0))
 		}
+	}},
+	{"a failed delivery gives each refund limit its event back once, guards none", func(t *testing.T, x *suite) {
+		plain, phone := limit(2, time.Hour), perPhoneLimit(2, time.Hour)
+		guardFull := perPhoneLimit(1, time.Hour)
+		v, earlier := x.pending(), x.pending()
+		earlier.AppID, earlier.PhoneKey = v.AppID, v.PhoneKey
+		x.create(earlier, plain, phone)
+		x.create(v, plain, phone)
+		// Both counters are full (2 events): once given back, each has
+		// room for exactly one more.
+		// The guard's counter, under v's phone key, is full: one event
+		// counted by a reservation.
+		if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.t0, []verifier.Limit{guardFull}); err != nil {
+			t.Fatal(err)
+		}
+		guard := guardFull
+		guard.Guard = true
+		refund := []verifier.Limit{plain, phone, guard}
+		for range 3 { // a retried call gives nothing back twice
+			if err := x.s.DeliveryFailed(x.ctx, v.ID, 1, "provider said no", x.t0, refund); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w := x.pending()
+		w.AppID, w.PhoneKey = v.AppID, v.PhoneKey
+		x.create(w, plain, phone)
+		u := x.pending()
+		u.AppID, u.PhoneKey = v.AppID, v.PhoneKey
+		err := x.s.Create(x.ctx, u, []verifier.Limit{plain})
+		wantCode(t, err, verifier.CodeRateLimited)
+		err = x.s.Create(x.ctx, u, []verifier.Limit{phone})
+		wantCode(t, err, verifier.CodeRateLimited)
+		err = x.s.Create(x.ctx, u, []verifier.Limit{guard})
+		wantCode(t, err, verifier.CodeRateLimited)
 	}},
 	{"a delivery error of any bytes reads back as it was recorded", func(t *testing.T, x *suite) {
 		v := x.pending()
 		x.create(v)
 		reason := "provider: \x00 null, new\nline, pipe | and ✓"
-		if err := x.s.SetDeliveryError(x.ctx, v.ID, 1, reason); err != nil {
+		if err := x.s.DeliveryFailed(x.ctx, v.ID, 1, reason, x.t0, nil); err != nil {
 			t.Fatal(err)
 		}
 		want := *v
 		want.DeliveryError = reason
+		want.ResendAfter = x.t0
 		equal(t, x.get(v.ID), &want)
-		got, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, nil)
+		got, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.t0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -376,12 +436,112 @@ var cases = []testCase{
 		}
 		equal(t, newest, &want)
 	}},
+	{"a guard limit refuses create and resend when full and counts nothing", func(t *testing.T, x *suite) {
+		spent := perPhoneLimit(2, time.Hour)
+		v := x.pending()
+		x.create(v)
+		guard := spent
+		guard.Guard = true
+		// While the counter has room, guarded operations pass and count
+		// nothing: as many as we like.
+		for i := range 3 {
+			w := x.pending()
+			w.AppID, w.PhoneKey = v.AppID, v.PhoneKey
+			x.create(w, guard)
+			if _, err := x.s.Resend(x.ctx, w.AppID, w.ID, nil, x.at(time.Minute), []verifier.Limit{guard}); err != nil {
+				t.Fatalf("guarded resend %d: %v", i, err)
+			}
+		}
+		for range 2 {
+			if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.t0, []verifier.Limit{spent}); err != nil {
+				t.Fatalf("reserve while the guard had room (it counted): %v", err)
+			}
+		}
+		w := x.pendingAt(5 * time.Minute)
+		w.AppID, w.PhoneKey = v.AppID, v.PhoneKey
+		err := x.s.Create(x.ctx, w, []verifier.Limit{limit(5, time.Hour), guard})
+		wantRetryAfter(t, err, 55*time.Minute)
+		_, err = x.s.Get(x.ctx, w.ID)
+		wantCode(t, err, verifier.CodeNotFound)
+		send := limit(1, time.Hour)
+		_, err = x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(5*time.Minute), []verifier.Limit{send, guard})
+		wantRetryAfter(t, err, 55*time.Minute)
+		if got := x.get(v.ID).Sends; got != 1 {
+			t.Fatalf("Sends %d after a guarded resend was refused, want 1", got)
+		}
+		// The refusals counted nothing against the other limit.
+		if _, err := x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(5*time.Minute), []verifier.Limit{send}); err != nil {
+			t.Fatalf("resend without the guard: %v", err)
+		}
+		// Another phone is not guarded by this phone's counter.
+		other := x.pending()
+		x.create(other, guard)
+		// The window ends: the guard lets the phone through again.
+		w = x.pendingAt(time.Hour)
+		w.AppID, w.PhoneKey = v.AppID, v.PhoneKey
+		x.create(w, guard)
+	}},
+	{"a refusal carries the message of the limit that refused", func(t *testing.T, x *suite) {
+		roomy, full := limit(5, time.Hour), limit(1, time.Hour)
+		roomy.Message, full.Message = "the roomy one", "the full one"
+		x.create(x.pending(), full)
+		err := x.s.Create(x.ctx, x.pending(), []verifier.Limit{roomy, full})
+		if e := wantCode(t, err, verifier.CodeRateLimited); e.Message != "the full one" {
+			t.Fatalf("message %q, want the full limit's", e.Message)
+		}
+		v := x.pending()
+		x.create(v)
+		_, err = x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(time.Minute), []verifier.Limit{roomy, full})
+		if e := wantCode(t, err, verifier.CodeRateLimited); e.Message != "the full one" {
+			t.Fatalf("resend: message %q, want the full limit's", e.Message)
+		}
+		_, err = x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.t0, []verifier.Limit{roomy, full})
+		if e := wantCode(t, err, verifier.CodeRateLimited); e.Message != "the full one" {
+			t.Fatalf("reserve: message %q, want the full limit's", e.Message)
+		}
+		unnamed := limit(1, time.Hour)
+		x.create(x.pending(), unnamed)
+		err = x.s.Create(x.ctx, x.pending(), []verifier.Limit{unnamed})
+		if e := wantCode(t, err, verifier.CodeRateLimited); e.Message == "" {
+			t.Fatal("a limit without a message refused with no message")
+		}
+	}},
+	{"a verification of a key the caller lacks is refused by reserve and resend, which count nothing", func(t *testing.T, x *suite) {
+		v := x.pending() // derived with k1
+		x.create(v)
+		l, p := limit(1, time.Hour), perPhoneLimit(1, time.Hour)
+		for _, keys := range [][]string{{"k2"}, {"k2", "k3"}, {"k"}, {"k1x"}, {""}} {
+			_, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, keys, x.t0, []verifier.Limit{l, p})
+			if e := wantCode(t, err, verifier.CodeKeyUnavailable); e.KeyID != "k1" {
+				t.Fatalf("reserve with keys %q: KeyID %q, want k1", keys, e.KeyID)
+			}
+			_, err = x.s.Resend(x.ctx, v.AppID, v.ID, keys, x.at(time.Minute), []verifier.Limit{l, p})
+			if e := wantCode(t, err, verifier.CodeKeyUnavailable); e.KeyID != "k1" {
+				t.Fatalf("resend with keys %q: KeyID %q, want k1", keys, e.KeyID)
+			}
+		}
+		equal(t, x.get(v.ID), v)
+		// Not found and not pending come first: they tell the truth.
+		_, err := x.s.ReserveCheck(x.ctx, "another-app", v.ID, []string{"k2"}, x.t0, nil)
+		wantCode(t, err, verifier.CodeNotFound)
+		_, err = x.s.ReserveCheck(x.ctx, v.AppID, v.ID, []string{"k2"}, v.ExpiresAt, nil)
+		wantNotPending(t, err, verifier.StatusExpired)
+		// A list that holds the key, first or not, is served; every limit
+		// still has its one event of room.
+		got, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, []string{"k2", "k1"}, x.t0, []verifier.Limit{l, p})
+		if err != nil || got.Attempts != 1 {
+			t.Fatalf("reserve with the key held: %v, %v", got, err)
+		}
+		if _, err := x.s.Resend(x.ctx, v.AppID, v.ID, []string{"k1"}, x.at(time.Minute), nil); err != nil {
+			t.Fatalf("resend with the key held: %v", err)
+		}
+	}},
 	{"reserve counts attempts until none are left", func(t *testing.T, x *suite) {
 		v := x.pending()
 		v.MaxAttempts = 3
 		x.create(v)
 		for want := 1; want <= 3; want++ {
-			got, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.at(time.Duration(want)*time.Second), nil)
+			got, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.at(time.Duration(want)*time.Second), nil)
 			if err != nil {
 				t.Fatalf("reserve %d: %v", want, err)
 			}
@@ -389,7 +549,7 @@ var cases = []testCase{
 				t.Fatalf("reserve %d returned Attempts %d", want, got.Attempts)
 			}
 		}
-		_, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.at(4*time.Second), nil)
+		_, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.at(4*time.Second), nil)
 		wantNotPending(t, err, verifier.StatusMaxAttempts)
 		if got := x.get(v.ID); got.Attempts != 3 || got.StatusAt(x.t0) != verifier.StatusMaxAttempts {
 			t.Fatalf("Attempts %d status %s, want 3 max_attempts_reached", got.Attempts, got.StatusAt(x.t0))
@@ -400,7 +560,7 @@ var cases = []testCase{
 		x.create(v)
 		l := limit(1000, time.Hour)
 		ok, codes := parallel(50, func() error {
-			_, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, []verifier.Limit{l})
+			_, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.t0, []verifier.Limit{l})
 			return err
 		})
 		if ok != 5 || codes[verifier.CodeNotPending] != 45 {
@@ -413,10 +573,10 @@ var cases = []testCase{
 		l.Max = 6
 		w := x.pending()
 		x.create(w)
-		if _, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, x.t0, []verifier.Limit{l}); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, nil, x.t0, []verifier.Limit{l}); err != nil {
 			t.Fatalf("sixth event against the limit: %v", err)
 		}
-		_, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, x.t0, []verifier.Limit{l})
+		_, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, nil, x.t0, []verifier.Limit{l})
 		wantCode(t, err, verifier.CodeRateLimited)
 	}},
 	{"reserve with a full limit counts nothing", func(t *testing.T, x *suite) {
@@ -425,11 +585,11 @@ var cases = []testCase{
 		x.create(v)
 		x.create(w)
 		for range 2 {
-			if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, []verifier.Limit{l}); err != nil {
+			if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.t0, []verifier.Limit{l}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		_, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, x.at(5*time.Minute), []verifier.Limit{l})
+		_, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, nil, x.at(5*time.Minute), []verifier.Limit{l})
 		wantRetryAfter(t, err, 24*time.Hour-5*time.Minute)
 		if got := x.get(w.ID).Attempts; got != 0 {
 			t.Fatalf("Attempts %d after a refused reservation, want 0", got)
@@ -438,12 +598,12 @@ var cases = []testCase{
 	{"reserve of an expired or canceled verification counts nothing", func(t *testing.T, x *suite) {
 		v := x.pending()
 		x.create(v)
-		_, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, v.ExpiresAt, nil)
+		_, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, v.ExpiresAt, nil)
 		wantNotPending(t, err, verifier.StatusExpired)
 		if _, err := x.s.Cancel(x.ctx, v.AppID, v.ID, x.t0); err != nil {
 			t.Fatal(err)
 		}
-		_, err = x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, nil)
+		_, err = x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.t0, nil)
 		wantNotPending(t, err, verifier.StatusCanceled)
 		if got := x.get(v.ID).Attempts; got != 0 {
 			t.Fatalf("Attempts %d, want 0", got)
@@ -452,7 +612,7 @@ var cases = []testCase{
 	{"approve approves once", func(t *testing.T, x *suite) {
 		v := x.pending()
 		x.create(v)
-		if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.at(time.Second), nil); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.at(time.Second), nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := x.s.Approve(x.ctx, v.ID, 1, x.at(time.Second), nil)
@@ -467,7 +627,7 @@ var cases = []testCase{
 		}
 		_, err = x.s.Approve(x.ctx, v.ID, 1, x.at(2*time.Second), nil)
 		wantNotPending(t, err, verifier.StatusApproved)
-		_, err = x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.at(2*time.Second), nil)
+		_, err = x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.at(2*time.Second), nil)
 		wantNotPending(t, err, verifier.StatusApproved)
 		_, err = x.s.Cancel(x.ctx, v.AppID, v.ID, x.at(2*time.Second))
 		wantNotPending(t, err, verifier.StatusApproved)
@@ -487,7 +647,7 @@ var cases = []testCase{
 		v := x.pending()
 		v.MaxAttempts = 1
 		x.create(v)
-		if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, nil); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.t0, nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := x.s.Approve(x.ctx, v.ID, 1, x.t0, nil)
@@ -501,7 +661,7 @@ var cases = []testCase{
 	{"approve refuses a code that a resend replaced", func(t *testing.T, x *suite) {
 		v := x.pending()
 		x.create(v)
-		if _, err := x.s.Resend(x.ctx, v.AppID, v.ID, x.at(time.Minute), nil); err != nil {
+		if _, err := x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(time.Minute), nil); err != nil {
 			t.Fatal(err)
 		}
 		_, err := x.s.Approve(x.ctx, v.ID, 1, x.at(time.Minute), nil)
@@ -526,19 +686,19 @@ var cases = []testCase{
 			x.create(v)
 		}
 		for _, v := range []*verifier.Verification{v1, v2} {
-			if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, x.t0, []verifier.Limit{l}); err != nil {
+			if _, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.t0, []verifier.Limit{l}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		_, err := x.s.ReserveCheck(x.ctx, v3.AppID, v3.ID, x.t0, []verifier.Limit{l})
+		_, err := x.s.ReserveCheck(x.ctx, v3.AppID, v3.ID, nil, x.t0, []verifier.Limit{l})
 		wantCode(t, err, verifier.CodeRateLimited)
 		if _, err := x.s.Approve(x.ctx, v1.ID, 1, x.t0, []verifier.Limit{l}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := x.s.ReserveCheck(x.ctx, v3.AppID, v3.ID, x.t0, []verifier.Limit{l}); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, v3.AppID, v3.ID, nil, x.t0, []verifier.Limit{l}); err != nil {
 			t.Fatalf("reserve after a refund: %v", err)
 		}
-		_, err = x.s.ReserveCheck(x.ctx, v3.AppID, v3.ID, x.t0, []verifier.Limit{l})
+		_, err = x.s.ReserveCheck(x.ctx, v3.AppID, v3.ID, nil, x.t0, []verifier.Limit{l})
 		wantCode(t, err, verifier.CodeRateLimited)
 	}},
 	{"a refund never takes a counter below zero", func(t *testing.T, x *suite) {
@@ -549,10 +709,10 @@ var cases = []testCase{
 		if _, err := x.s.Approve(x.ctx, v.ID, 1, x.t0, []verifier.Limit{l, l}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, x.t0, []verifier.Limit{l}); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, nil, x.t0, []verifier.Limit{l}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, x.t0, []verifier.Limit{l})
+		_, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, nil, x.t0, []verifier.Limit{l})
 		wantCode(t, err, verifier.CodeRateLimited)
 	}},
 	{"cancel cancels a pending verification once", func(t *testing.T, x *suite) {
@@ -579,7 +739,7 @@ var cases = []testCase{
 		w := x.pending()
 		w.MaxAttempts = 1
 		x.create(w)
-		if _, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, x.t0, nil); err != nil {
+		if _, err := x.s.ReserveCheck(x.ctx, w.AppID, w.ID, nil, x.t0, nil); err != nil {
 			t.Fatal(err)
 		}
 		_, err = x.s.Cancel(x.ctx, w.AppID, w.ID, x.t0)
@@ -606,14 +766,14 @@ var cases = []testCase{
 		l := limit(1, time.Hour)
 		fresh := x.pending()
 		errs := map[string]error{
-			"Create":           x.s.Create(done, fresh, []verifier.Limit{l}),
-			"SetDeliveryError": x.s.SetDeliveryError(done, v.ID, 1, "boom"),
-			"Ping":             x.s.Ping(done),
+			"Create":         x.s.Create(done, fresh, []verifier.Limit{l}),
+			"DeliveryFailed": x.s.DeliveryFailed(done, v.ID, 1, "boom", x.t0, []verifier.Limit{l}),
+			"Ping":           x.s.Ping(done),
 		}
 		_, errs["Get"] = x.s.Get(done, v.ID)
 		_, errs["Newest"] = x.s.Newest(done, v.AppID, v.PhoneKey)
-		_, errs["Resend"] = x.s.Resend(done, v.AppID, v.ID, x.at(time.Minute), []verifier.Limit{l})
-		_, errs["ReserveCheck"] = x.s.ReserveCheck(done, v.AppID, v.ID, x.t0, []verifier.Limit{l})
+		_, errs["Resend"] = x.s.Resend(done, v.AppID, v.ID, nil, x.at(time.Minute), []verifier.Limit{l})
+		_, errs["ReserveCheck"] = x.s.ReserveCheck(done, v.AppID, v.ID, nil, x.t0, []verifier.Limit{l})
 		_, errs["Approve"] = x.s.Approve(done, v.ID, 1, x.t0, nil)
 		_, errs["Cancel"] = x.s.Cancel(done, v.AppID, v.ID, x.t0)
 		for name, err := range errs {
