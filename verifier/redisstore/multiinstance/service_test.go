@@ -8,10 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/webotp/webotp/verifier"
 	"github.com/webotp/webotp/verifier/internal/redistest"
@@ -32,6 +34,17 @@ func (b *inbox) Send(_ context.Context, m verifier.Message) error {
 	}
 	b.msgs[m.VerificationID] = append(b.msgs[m.VerificationID], m)
 	return nil
+}
+
+// count is the number of messages sent.
+func (b *inbox) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, ms := range b.msgs {
+		n += len(ms)
+	}
+	return n
 }
 
 // otpLine is the last line of a message: "@host #code".
@@ -218,6 +231,70 @@ func TestPerPhoneStartLimitsAreShared(t *testing.T) {
 	}
 	// Another phone is not affected.
 	start(t, b, "+14155550105")
+}
+
+func TestAPhoneWhoseFailuresAreSpentOnOneServiceCannotStartOnTheOther(t *testing.T) {
+	a, b, phone := pair(t)
+	ctx := t.Context()
+	spend := &verifier.App{ID: app.ID, Name: app.Name, Origins: app.Origins, Limits: verifier.Limits{PhoneFailures: 4}}
+	for i := range 2 {
+		v, err := a.Start(ctx, spend, verifier.StartRequest{Phone: "+14155550106", Origin: "https://www.example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := phone.code(t, v.ID)
+		for j, s := range []*verifier.Service{a, b} {
+			if r, err := s.Check(ctx, spend, v.ID, wrongCode(code, i*2+j)); err != nil || r.Valid {
+				t.Fatalf("wrong guess: %+v, %v", r, err)
+			}
+		}
+	}
+	sent := phone.count()
+	for name, s := range map[string]*verifier.Service{"A": a, "B": b} {
+		_, err := s.Start(ctx, spend, verifier.StartRequest{Phone: "+14155550106", Origin: "https://www.example.com"})
+		var e *verifier.Error
+		if !errors.As(err, &e) || e.Code != verifier.CodeRateLimited || e.RetryAfter <= 23*time.Hour {
+			t.Fatalf("start on %s after the phone's failures were spent: %v; want rate_limited for about 24h", name, err)
+		}
+	}
+	if phone.count() != sent {
+		t.Fatal("a message went to a phone whose failures are spent")
+	}
+}
+
+func TestAServiceWithAnotherSecretAnswersKeyUnavailableAndCountsNoAttempt(t *testing.T) {
+	addr, _ := redistest.Start(t)
+	phone := &inbox{}
+	svc := func(key verifier.MasterKey) *verifier.Service {
+		st, err := redisstore.Open("redis://"+addr+"/0", redisstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		s, err := verifier.NewService(verifier.Config{Store: st, Sender: phone, Keys: []verifier.MasterKey{key},
+			Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a := svc(verifier.MasterKey{ID: "k1", Secret: secret})
+	b := svc(verifier.MasterKey{ID: "k2", Secret: []byte("another secret of 32 bytes, test")})
+	ctx := t.Context()
+	v := start(t, a, "+14155550107")
+	code := phone.code(t, v.ID)
+	for range 3 {
+		_, err := b.Check(ctx, app, v.ID, code)
+		if verifier.ErrorCode(err) != verifier.CodeKeyUnavailable {
+			t.Fatalf("check on B: %v, want key_unavailable", err)
+		}
+	}
+	if got, err := a.Get(ctx, app, v.ID); err != nil || got.Attempts != 0 {
+		t.Fatalf("Get = %+v, %v; want no attempt counted", got, err)
+	}
+	if r, err := a.Check(ctx, app, v.ID, code); err != nil || !r.Valid {
+		t.Fatalf("check on A: %+v, %v", r, err)
+	}
 }
 
 // wrongCode is the i-th wrong guess for code c.
