@@ -220,12 +220,23 @@ func startFlow(b *testing.B, c flowCase, phoneURL, codeURL string, webotp, revis
 		f.counter.next()
 	}
 	// Page.navigate returns once the navigation started; finish waits for
-	// the rest.
+	// the rest. Until the code page's document exists, an evaluation may go
+	// to the previous document or fail with its context gone: wait for it.
 	if _, err := chromedp.Call(tb.ctx, page.Navigate, page.NavigateParams{URL: codeURL}); err != nil {
 		closeTab()
 		b.Fatalf("navigate to %s: %v", codeURL, err)
 	}
-	return f
+	want := pathOf(codeURL)
+	for deadline := time.Now().Add(40 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		at, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`location.pathname`))
+		if err == nil && at == want {
+			return f
+		}
+		if time.Now().After(deadline) {
+			closeTab()
+			b.Fatalf("the code page %s did not open (at %q, %v)", codeURL, at, err)
+		}
+	}
 }
 
 // finish waits for the code in the input, reads the figures and closes the
