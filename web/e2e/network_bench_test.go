@@ -18,10 +18,10 @@ import (
 //go:embed testdata/phone.js
 var benchPhoneSource string
 
-// network is a throttling profile of Chromium's network emulation (the
-// DevTools presets): a minimum latency per request and the aggregated
-// throughput down and up, in bytes a second. The zero profile does not
-// throttle.
+// networkProfile is a throttling profile of Chromium's network emulation
+// (DevTools' Fast 3G, Lighthouse's Slow 4G): a minimum latency per request
+// and the aggregated throughput down and up, in bytes a second. The zero
+// profile does not throttle.
 type networkProfile struct {
 	name      string // in the benchmark's name
 	latencyMS float64
