@@ -10,7 +10,10 @@ import (
 	"github.com/webotp/webotp/verifier"
 )
 
-var _ verifier.Sender = (*Console)(nil)
+var (
+	_ verifier.Sender = (*Console)(nil)
+	_ Caller          = (*Console)(nil)
+)
 
 // Console prints each message to a writer. With Reveal (development mode
 // only) it prints the number and the whole body, code included; without it
@@ -42,6 +45,29 @@ func (c *Console) Send(_ context.Context, m verifier.Message) error {
 	} else {
 		fmt.Fprintf(&b, "sms to %s (verification %s, send %d, %s, %d segment%s)\n",
 			verifier.MaskPhone(m.To), m.VerificationID, m.Send, m.Encoding, m.Segments, plural(m.Segments))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := io.WriteString(c.w, b.String()); err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	return nil
+}
+
+// Call prints c as Send prints a message: with Reveal, the number and the
+// call's transcript; without it, one line with the masked number.
+func (c *Console) Call(_ context.Context, v VoiceCall) error {
+	var b strings.Builder
+	if c.reveal {
+		lang, sentences := VoiceScript(v)
+		fmt.Fprintf(&b, "call to %s (verification %s, send %d, %s):\n", v.To, v.VerificationID, v.Send, lang)
+		for _, s := range sentences {
+			b.WriteString("  | ")
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
+	} else {
+		fmt.Fprintf(&b, "call to %s (verification %s, send %d, %s)\n", verifier.MaskPhone(v.To), v.VerificationID, v.Send, SayLanguage(v.Locale))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

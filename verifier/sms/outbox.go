@@ -8,11 +8,17 @@ import (
 	"github.com/webotp/webotp/verifier"
 )
 
-var _ verifier.Sender = (*Outbox)(nil)
+var (
+	_ verifier.Sender = (*Outbox)(nil)
+	_ Caller          = (*Outbox)(nil)
+)
 
 // OutboxMessage is one message kept by an Outbox, in the JSON shape of
 // GET /dev/outbox.
 type OutboxMessage struct {
+	// Channel is "sms" for a message, "voice" for a call, whose Body is
+	// the transcript.
+	Channel        string    `json:"channel"`
 	To             string    `json:"to"`
 	Body           string    `json:"body"`
 	VerificationID string    `json:"verification_id"`
@@ -52,7 +58,18 @@ func NewOutbox(size int, now func() time.Time) *Outbox {
 // Send keeps m, dropping the oldest message when the outbox is full, and
 // wakes every Wait.
 func (o *Outbox) Send(_ context.Context, m verifier.Message) error {
-	msg := OutboxMessage{To: m.To, Body: m.Body, VerificationID: m.VerificationID, SentAt: o.now().UTC()}
+	o.keep(OutboxMessage{Channel: "sms", To: m.To, Body: m.Body, VerificationID: m.VerificationID, SentAt: o.now().UTC()})
+	return nil
+}
+
+// Call keeps c's transcript as a "voice" message, as Send keeps a message.
+func (o *Outbox) Call(_ context.Context, c VoiceCall) error {
+	o.keep(OutboxMessage{Channel: "voice", To: c.To, Body: Transcript(c), VerificationID: c.VerificationID, SentAt: o.now().UTC()})
+	return nil
+}
+
+// keep adds msg to the ring and wakes every Wait.
+func (o *Outbox) keep(msg OutboxMessage) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.ring[o.next] = msg
@@ -63,7 +80,6 @@ func (o *Outbox) Send(_ context.Context, m verifier.Message) error {
 	o.sent++
 	close(o.changed)
 	o.changed = make(chan struct{})
-	return nil
 }
 
 // Messages returns the messages kept, newest first.

@@ -48,6 +48,9 @@ func fakeServer(t *testing.T, h fasthttp.RequestHandler) string {
 	}()
 	t.Cleanup(func() {
 		_ = srv.Shutdown()
+		// Shutdown returns at once when Serve has not started yet (a test
+		// that made no request); closing the listener ends Serve then.
+		_ = ln.Close()
 		<-done
 	})
 	return "http://" + ln.Addr().String()

@@ -15,7 +15,10 @@ import (
 	"github.com/webotp/webotp/verifier"
 )
 
-var _ verifier.Sender = (*Twilio)(nil)
+var (
+	_ verifier.Sender = (*Twilio)(nil)
+	_ Caller          = (*Twilio)(nil)
+)
 
 // DefaultTwilioBaseURL is Twilio's REST API.
 const DefaultTwilioBaseURL = "https://api.twilio.com"
@@ -28,6 +31,14 @@ type TwilioConfig struct {
 	// it or MessagingServiceSID (which wins when both are set).
 	From                string
 	MessagingServiceSID string // MG...
+	// CallFrom is the number voice calls come from (E.164; default From).
+	// A call needs a phone number: an alphanumeric sender id or a
+	// messaging service alone cannot call.
+	CallFrom string
+	// Voices maps a <Say> language (SayLanguage) to the voice that speaks
+	// it, e.g. "ja-JP": "Google.ja-JP-Standard-A"; a language without one
+	// is spoken by the account's default voice.
+	Voices map[string]string
 	// BaseURL is the API's scheme and host (default DefaultTwilioBaseURL);
 	// tests point it at a local fake.
 	BaseURL string
@@ -38,12 +49,14 @@ type TwilioConfig struct {
 }
 
 // Twilio sends messages through Twilio's Programmable Messaging REST API
-// (POST /2010-04-01/Accounts/{sid}/Messages.json). A request is made once:
-// a create-message call is not idempotent, so a failure is reported rather
-// than risking a second SMS.
+// (POST /2010-04-01/Accounts/{sid}/Messages.json) and places voice calls
+// through its Programmable Voice API (POST .../Calls.json with inline
+// TwiML). A request is made once: neither call is idempotent, so a failure
+// is reported rather than risking a second SMS or call.
 type Twilio struct {
 	cfg      TwilioConfig
-	endpoint string
+	endpoint string // Messages.json
+	calls    string // Calls.json
 	auth     string
 }
 
@@ -68,11 +81,41 @@ func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 	if cfg.Client == nil {
 		cfg.Client = &fasthttp.Client{Name: "webotp"}
 	}
+	if cfg.CallFrom == "" {
+		cfg.CallFrom = cfg.From
+	}
+	account := strings.TrimRight(cfg.BaseURL, "/") + "/2010-04-01/Accounts/" + url.PathEscape(cfg.AccountSID)
 	return &Twilio{
 		cfg:      cfg,
-		endpoint: strings.TrimRight(cfg.BaseURL, "/") + "/2010-04-01/Accounts/" + url.PathEscape(cfg.AccountSID) + "/Messages.json",
+		endpoint: account + "/Messages.json",
+		calls:    account + "/Calls.json",
 		auth:     "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.AccountSID+":"+cfg.AuthToken)),
 	}, nil
+}
+
+// CanCall reports whether calls have a number to come from: CallFrom, or
+// From when it is a phone number. A Twilio that cannot call should not be
+// offered as the verifier's Caller.
+func (t *Twilio) CanCall() bool {
+	return strings.HasPrefix(t.cfg.CallFrom, "+")
+}
+
+// Call places one call that reads c's code twice (TwiML), in c's locale.
+// Twilio's error code (not its message, which may quote the number) is in
+// the returned error.
+func (t *Twilio) Call(ctx context.Context, c VoiceCall) error {
+	if !t.CanCall() {
+		return errors.New("twilio: calls need a caller number (CallFrom, or a From phone number)")
+	}
+	twiml, err := TwiML(c, t.cfg.Voices[SayLanguage(c.Locale)])
+	if err != nil {
+		return fmt.Errorf("twilio: %w", err)
+	}
+	form := url.Values{}
+	form.Set("To", c.To)
+	form.Set("From", t.cfg.CallFrom)
+	form.Set("Twiml", twiml)
+	return t.post(ctx, t.calls, form)
 }
 
 // Send creates one message. Twilio's error code (not its message, which
@@ -86,11 +129,16 @@ func (t *Twilio) Send(ctx context.Context, m verifier.Message) error {
 	} else {
 		form.Set("From", t.cfg.From)
 	}
+	return t.post(ctx, t.endpoint, form)
+}
+
+// post sends one form to a create endpoint and reads Twilio's answer.
+func (t *Twilio) post(ctx context.Context, endpoint string, form url.Values) error {
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(t.endpoint)
+	req.SetRequestURI(endpoint)
 	req.Header.SetMethod(fasthttp.MethodPost)
 	req.Header.SetContentType("application/x-www-form-urlencoded")
 	req.Header.Set(fasthttp.HeaderAuthorization, t.auth)
