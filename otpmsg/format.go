@@ -8,7 +8,8 @@ import (
 )
 
 // Message is what Format writes: the human text, the host the code is bound
-// to, the code, and optionally an iframe host and an Android app hash.
+// to, the code, and optionally a verification link, an iframe host and an
+// Android app hash.
 type Message struct {
 	// Text is the human part, e.g. "Your Example code is 123456.". It may
 	// span lines but must contain nothing a browser could read as an OTP
@@ -23,11 +24,15 @@ type Message struct {
 	EmbeddedHost string
 	// AppHash is the 11-character Android SMS Retriever hash, or "".
 	AppHash string
+	// Link is the verification link that fills the code in by itself, as
+	// Link(url, Code) returns it, or "".
+	Link string
 }
 
 // FormatError says which Message field Format refuses and why.
 type FormatError struct {
-	// Field is "text", "host", "code", "embedded_host" or "app_hash".
+	// Field is "text", "host", "code", "embedded_host", "app_hash" or
+	// "link".
 	Field string
 	// Reason is a human sentence fragment about the field.
 	Reason string
@@ -39,7 +44,8 @@ func (e *FormatError) Error() string {
 }
 
 // Format returns the SMS body for m: Text and a blank line (when Text is not
-// empty), the AppHash line (when given), then "@host #code" or
+// empty), the Link and a blank line (when given), the AppHash line (when
+// given), then "@host #code" or
 // "@host #code @embedded-host", with no trailing newline. It refuses, with a
 // *FormatError, anything the spec and Chromium (and Safari) would not read
 // back exactly as m's Host, Code and EmbeddedHost.
@@ -61,11 +67,20 @@ func Format(m Message) (string, error) {
 	if r := textProblem(m.Text); r != "" {
 		return "", &FormatError{Field: "text", Reason: r}
 	}
-	n := len(m.Text) + 2 + len(m.AppHash) + 1 + len(m.Host) + len(m.Code) + len(m.EmbeddedHost) + 5
+	if m.Link != "" {
+		if r := linkProblem(m.Link, m.Code); r != "" {
+			return "", &FormatError{Field: "link", Reason: r}
+		}
+	}
+	n := len(m.Text) + 2 + len(m.Link) + 2 + len(m.AppHash) + 1 + len(m.Host) + len(m.Code) + len(m.EmbeddedHost) + 5
 	var b strings.Builder
 	b.Grow(n)
 	if m.Text != "" {
 		b.WriteString(m.Text)
+		b.WriteString("\n\n")
+	}
+	if m.Link != "" {
+		b.WriteString(m.Link)
 		b.WriteString("\n\n")
 	}
 	if m.AppHash != "" {
