@@ -10,7 +10,7 @@ import (
 
 // api builds the implementation behind window.webotp that the loader's
 // stubs call: {version, receive(input, timeoutSeconds, resolve, reject),
-// abort(input), parse(message)}.
+// abort(input), parse(message) -> [host, code, embeddedHost] | null}.
 func (b *binding) api() map[string]any {
 	receive := b.fn(b.receive)
 	abort := b.fn(func(_ safejs.Value, args []safejs.Value) any {
@@ -27,7 +27,7 @@ func (b *binding) api() map[string]any {
 		if !ok {
 			return safejs.Null()
 		}
-		return map[string]any{"host": host, "code": code, "embeddedHost": embedded}
+		return []any{host, code, embedded} // the loader makes the object
 	})
 	b.keep = append(b.keep, receive, abort, parse)
 	return map[string]any{"version": version, "receive": receive, "abort": abort, "parse": parse}

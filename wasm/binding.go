@@ -20,8 +20,6 @@ type binding struct {
 	// early is the loader's early request (handoff.early) while it is adopted.
 	early safejs.Value
 	c     *controller.Controller
-	// src is the loader's absolute URL: relative URLs on its tag resolve against it.
-	src string
 	// setter is HTMLInputElement.prototype's native value setter.
 	setter safejs.Value
 	// ids maps DOM elements to element ids (a WeakMap); elems maps them back.
@@ -59,6 +57,10 @@ func (e *element) Usable() bool {
 // Value returns the input's value.
 func (e *element) Value() string { return str(get(e.v, "value")) }
 
+// MaxLength returns el.maxLength: -1 when the input has none (0 when
+// it is not a number, which the controller reads as none too).
+func (e *element) MaxLength() int { return int(num(get(e.v, "maxLength"))) }
+
 // scriptAttrs reads the loader's script tag (which may be missing).
 type scriptAttrs struct{ v safejs.Value }
 
@@ -80,7 +82,6 @@ func newBinding(win, handoff safejs.Value) (*binding, error) {
 	if !isObject(b.doc) {
 		return nil, errors.New("no document")
 	}
-	b.src = str(get(handoff, "src"))
 	var err error
 	if b.ids, err = newObj(get(win, "WeakMap")); err != nil {
 		return nil, err
@@ -148,10 +149,11 @@ func (b *binding) start() error {
 }
 
 // adopt takes over the get() the loader started before the wasm ran
-// (handoff.early: {input, ctl, promise, t, events}) as the document's
-// one request, and replays the page events the loader recorded for it
-// meanwhile ([type, target] of submit, pagehide, pageshow). Without one,
-// or when the controller refuses it (quietly aborted then), it arms as
+// (handoff.early: {input, ctl, promise, t, ended}) as the document's one
+// request. When the loader already ended it (ended: "submit", "removed"
+// or "hidden", webotp:abort fired), the controller learns how, and
+// handoff.hidden says whether the page is still hidden. Without one, or
+// when the controller refuses it (quietly aborted then), it arms as
 // usual.
 func (b *binding) adopt() {
 	e := get(b.handoff, "early")
@@ -159,26 +161,21 @@ func (b *binding) adopt() {
 		b.c.Start()
 		return
 	}
+	el := b.elem(get(e, "input"), true)
+	if reason := str(get(e, "ended")); reason != "" {
+		if reason != "hidden" || truthy(get(b.handoff, "hidden")) {
+			b.c.Ended(el, reason)
+		}
+		b.c.Start()
+		return
+	}
 	b.early = e
-	ok := b.c.Adopt(b.elem(get(e, "input"), true), int64(num(get(e, "t"))))
+	ok := b.c.Adopt(el, int64(num(get(e, "t"))))
 	b.early = undefined()
 	if !ok {
 		call(get(e, "ctl"), "abort")
 		b.c.Start()
 		return
-	}
-	events := get(e, "events")
-	n := int(num(get(events, "length")))
-	for i := 0; i < n; i++ {
-		ev := call(events, "at", i)
-		switch typ := str(call(ev, "at", 0)); typ {
-		case "submit":
-			b.submitted(call(ev, "at", 1))
-		case "pagehide":
-			b.c.Hidden()
-		case "pageshow":
-			b.c.Shown()
-		}
 	}
 	if f := b.Focused(); f != nil {
 		b.c.Focused(f)
@@ -261,17 +258,14 @@ func (b *binding) target(v safejs.Value) *element {
 	return b.elem(v, true)
 }
 
+// onSubmit tells the controller a form was submitted.
 func (b *binding) onSubmit(_ safejs.Value, args []safejs.Value) any {
-	b.submitted(get(arg(args, 0), "target"))
-	return nil
-}
-
-// submitted tells the controller form was submitted.
-func (b *binding) submitted(form safejs.Value) {
+	form := get(arg(args, 0), "target")
 	b.c.Submit(func(el controller.Element) bool {
 		v := el.(*element).v
 		return get(v, "form").Equal(form) || truthy(call(form, "contains", v))
 	})
+	return nil
 }
 
 func (b *binding) onInput(_ safejs.Value, args []safejs.Value) any {
@@ -310,7 +304,10 @@ func (b *binding) onPaste(_ safejs.Value, args []safejs.Value) any {
 	if res == controller.PasteDefault {
 		return nil
 	}
+	// Handled here: no later paste listener (a component's own, such as
+	// input-otp's, which does not check defaultPrevented) inserts text too.
 	call(ev, "preventDefault")
+	call(ev, "stopImmediatePropagation")
 	if res == controller.PasteInsert {
 		b.insert(e, insert)
 	}

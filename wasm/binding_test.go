@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,53 +206,17 @@ func TestThenRunsExactlyOneOutcome(t *testing.T) {
 	}
 }
 
-func TestCredentialOptionsPassTransportAsAJavaScriptArray(t *testing.T) {
-	signal := newTarget(t, map[string]any{"aborted": false})
-	// Pass it as navigator.credentials.get receives it: as a call argument.
-	var v safejs.Value
-	credGet := jsFunc(t, func(args []safejs.Value) any { v = arg(args, 0); return nil })
-	creds := newTarget(t, map[string]any{"get": credGet})
-	b := &binding{win: safejs.Global()}
-	if _, err := callErr(creds, "get", b.credentialOptions(signal)); err != nil {
-		t.Fatalf("credentialOptions does not convert to JavaScript: %v", err)
-	}
-	transport := get(get(v, "otp"), "transport")
-	if !truthy(call(global(t, "Array"), "isArray", transport)) {
-		t.Fatal("otp.transport is not an Array")
-	}
-	if n := num(get(transport, "length")); n != 1 || str(call(transport, "at", 0)) != "sms" {
-		t.Errorf("otp.transport = %v items, first %q; want [\"sms\"]", n, str(call(transport, "at", 0)))
-	}
-	if !get(v, "signal").Equal(signal) {
-		t.Error("signal is not passed through")
-	}
-}
-
-func TestOutboxMessagesReadsTheVerifiersJSON(t *testing.T) {
-	json := global(t, "JSON")
-	list := call(json, "parse", `[
-		{"to":"+14155550100","body":"@localhost #123456","verification_id":"a","sent_at":"2026-11-24T06:20:26.270452985Z"},
-		{"to":"+14155550100","body":"no date","verification_id":"b"},
-		{"to":"+14155550100","body":"@localhost #1","verification_id":"c","sent_at":"2026-11-24T06:20:26Z"}
-	]`)
-	msgs, err := outboxMessages(safejs.Global(), list)
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestOutboxMessagesReadsTheLoadersList(t *testing.T) {
+	list := call(global(t, "JSON"), "parse", `["@localhost #123456", 1795501226270, "@localhost #1", 1795501226000]`)
 	want := []controller.OutboxMessage{
-		{Body: "@localhost #123456", SentAt: time.Date(2026, 11, 24, 6, 20, 26, 270e6, time.UTC).UnixMilli()},
-		{Body: "@localhost #1", SentAt: time.Date(2026, 11, 24, 6, 20, 26, 0, time.UTC).UnixMilli()},
+		{Body: "@localhost #123456", SentAt: 1795501226270},
+		{Body: "@localhost #1", SentAt: 1795501226000},
 	}
-	if len(msgs) != len(want) {
-		t.Fatalf("got %d messages, want %d (one has no sent_at)", len(msgs), len(want))
+	if got := outboxMessages(list); !slices.Equal(got, want) {
+		t.Errorf("outboxMessages = %+v, want %+v", got, want)
 	}
-	for i := range want {
-		if msgs[i].Body != want[i].Body || msgs[i].SentAt != want[i].SentAt {
-			t.Errorf("message %d = %+v, want %+v", i, msgs[i], want[i])
-		}
-	}
-	if _, err := outboxMessages(safejs.Global(), call(json, "parse", `{"error":{}}`)); err == nil {
-		t.Error("an object instead of an array is not an error")
+	if got := outboxMessages(safejs.Null()); len(got) != 0 {
+		t.Errorf("outboxMessages(null) = %+v, want none", got)
 	}
 }
 
@@ -379,8 +344,15 @@ func newFakePage(t *testing.T) *fakePage {
 	ids, _ := global(t, "WeakMap").New()
 	// The binding calls setter.call(input, value): an object with a call
 	// method stands in for the native setter.
+	// handoff.get as the loader's: get() with a new AbortController's signal.
+	request := jsFunc(t, func([]safejs.Value) any {
+		ctl, _ := global(t, "AbortController").New()
+		opts := call(global(t, "JSON"), "parse", `{"otp":{"transport":["sms"]}}`)
+		set(opts, "signal", get(ctl, "signal"))
+		return map[string]any{"ctl": ctl, "promise": call(credGet.Value(), "call", nil, opts)}
+	})
 	p.b = &binding{win: win, doc: doc, ids: ids, elems: map[int]*element{}, aborts: map[int]safejs.Value{},
-		setter: newTarget(t, map[string]any{"call": setter}), handoff: newTarget(t, nil)}
+		setter: newTarget(t, map[string]any{"call": setter}), handoff: newTarget(t, map[string]any{"get": request})}
 	p.b.c = controller.New(p.b, controller.Config{})
 	return p
 }
@@ -457,15 +429,15 @@ func TestReceiveRejectsWhatIsNotAnInput(t *testing.T) {
 }
 
 // early sets handoff.early as the loader does when it called get() itself:
-// promise is what that get() returned, events what it recorded.
-func (p *fakePage) early(t *testing.T, promise safejs.Value, events []any) safejs.Value {
+// promise is what that get() returned, ended how the loader ended it ("").
+func (p *fakePage) early(t *testing.T, promise safejs.Value, ended string) safejs.Value {
 	t.Helper()
 	ctl, err := global(t, "AbortController").New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	set(p.b.handoff, "early", map[string]any{
-		"input": p.input, "ctl": ctl, "promise": promise, "t": float64(time.Now().UnixMilli()), "events": events,
+		"input": p.input, "ctl": ctl, "promise": promise, "t": float64(time.Now().UnixMilli()), "ended": ended,
 	})
 	return ctl
 }
@@ -477,7 +449,7 @@ func TestAdoptFillsFromTheLoadersGetWithoutCallingGetAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.early(t, resolved, []any{})
+	p.early(t, resolved, "")
 	p.b.adopt()
 	if d := wait(t, events, "autocomplete"); d != "code=135790 source=webotp" {
 		t.Errorf("autocomplete detail %q", d)
@@ -493,26 +465,51 @@ func TestAdoptFillsFromTheLoadersGetWithoutCallingGetAgain(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // the announcement's timer, before the page's functions go
 }
 
-func TestAdoptReplaysASubmitSeenBeforeTheWasmRan(t *testing.T) {
+func TestAdoptTakesOverASubmitTheLoaderEndedItOn(t *testing.T) {
 	p := newFakePage(t)
-	form := newTarget(t, map[string]any{"contains": jsFunc(t, func([]safejs.Value) any { return true })})
-	set(p.input, "form", form)
 	aborts := record(t, p.input, "webotp:abort", "reason")
 	pending, err := global(t, "Promise").New(jsFunc(t, func([]safejs.Value) any { return nil }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctl := p.early(t, pending, []any{[]any{"submit", form}})
+	p.early(t, pending, "submit")
 	p.b.adopt()
-	if d := wait(t, aborts, "webotp:abort"); d != "reason=submit" {
-		t.Errorf("webotp:abort detail %q, want reason=submit", d)
-	}
-	if !truthy(get(get(ctl, "signal"), "aborted")) {
-		t.Error("the loader's AbortController was not aborted")
-	}
 	select {
 	case <-p.options:
 		t.Error("navigator.credentials.get was called: the submitted input was armed again")
-	default:
+	case d := <-aborts:
+		t.Errorf("webotp:abort %q fired again: the loader fired it already", d)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+func TestAdoptArmsAgainAfterAHiddenPageShowedAgain(t *testing.T) {
+	p := newFakePage(t)
+	pending, err := global(t, "Promise").New(jsFunc(t, func([]safejs.Value) any { return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := jsFunc(t, func([]safejs.Value) any { return p.input })
+	set(p.b.doc, "querySelectorAll", jsFunc(t, func([]safejs.Value) any {
+		return map[string]any{"length": 1, "item": item}
+	}))
+	p.early(t, pending, "hidden")
+	set(p.b.handoff, "hidden", false)
+	p.b.adopt()
+	select {
+	case <-p.options:
+	case <-time.After(time.Second):
+		t.Error("navigator.credentials.get was not called for a page shown again")
+	}
+}
+
+func TestDispatchGivesTheDOMNodeOfAnElementInDetail(t *testing.T) {
+	p := newFakePage(t)
+	var got safejs.Value
+	listener := jsFunc(t, func(args []safejs.Value) any { got = get(get(arg(args, 0), "detail"), "input"); return nil })
+	call(p.b.doc, "addEventListener", "webotp:abort", listener)
+	p.b.Dispatch(nil, "webotp:abort", controller.Detail{"reason": "removed", "input": p.b.elem(p.input, true)})
+	if !got.Equal(p.input) {
+		t.Errorf("detail.input is a %v, want the input node", got.Type())
 	}
 }

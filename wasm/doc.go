@@ -8,19 +8,32 @@
 // property, window.webotp.__handoff, which main reads and deletes:
 //
 //	script   the loader's <script> element (data-* defaults), or null
-//	src      the loader's absolute URL (relative data-dev-outbox URLs resolve against it)
 //	t0       Date.now() when the loader first ran: dev emulation offers only
 //	         outbox messages sent after it (less a 2 s clock-skew allowance)
 //	early    the get() the loader started itself, or undefined: {input,
 //	         ctl (its AbortController), promise (rejection handled),
-//	         t (Date.now() at the call), events ([type, target] of the
-//	         submit, pagehide and pageshow events seen before the wasm ran)};
-//	         main adopts it as the document's one request and replays events
+//	         t (Date.now() at the call), ended ("" while it is pending;
+//	         "submit", "removed" or "hidden" once the loader ended it on
+//	         that page event before the wasm ran, webotp:abort fired)};
+//	         main adopts it as the document's one request, or takes over
+//	         how it ended
+//	hidden   true between a pagehide and a pageshow seen by the loader
+//	top()    the top-level document's hostname (location.ancestorOrigins'
+//	         last; this document's own at top level), or null for a frame
+//	         that cannot tell (no ancestorOrigins) or whose chain of frames
+//	         holds a third host
+//	get()    calls navigator.credentials.get({otp: {transport: ["sms"]},
+//	         signal}): {ctl (its AbortController), promise}; throws where
+//	         there is no navigator.credentials
+//	build(spec) makes the element a JSON spec describes (ui.go)
+//	outbox(url) reads the dev outbox at url (relative to src): a promise
+//	         of [body, sent (Unix ms), ...], newest first
 //	define() registers the customized built-in <input is="one-time-code">
 //	         (class syntax in the loader: no eval); false where unsupported
 //	ready(impl) called once the binding runs, with impl = {version,
 //	         receive(input, timeoutSeconds, resolve, reject), abort(input),
-//	         parse(message)}: the loader's window.webotp methods call these
+//	         parse(message) -> [host, code, embeddedHost] | null}: the
+//	         loader's window.webotp methods call these
 //	         and window.webotp.ready resolves
 //	fail(name, message) called instead when the binding cannot start:
 //	         window.webotp.ready rejects and webotp:error fires on the document

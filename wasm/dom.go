@@ -27,6 +27,13 @@ func (b *binding) Focused() controller.Element {
 // Hostname returns location.hostname.
 func (b *binding) Hostname() string { return str(get(get(b.win, "location"), "hostname")) }
 
+// TopHost returns the loader's handoff.top(): the top-level document's
+// hostname, or null when this framed document cannot tell.
+func (b *binding) TopHost() (string, bool) {
+	v := call(b.handoff, "top")
+	return str(v), v.Type() == safejs.TypeString
+}
+
 // Now returns Date.now() (time.Now would link time's time-zone code).
 func (b *binding) Now() int64 {
 	return int64(num(call(get(b.win, "Date"), "now")))
@@ -35,34 +42,17 @@ func (b *binding) Now() int64 {
 // After calls f after ms milliseconds through setTimeout.
 func (b *binding) After(ms int64, f func()) func() { return b.after(ms, f) }
 
-// credentialOptions builds {otp: {transport: ["sms"]}, signal}. The
-// object comes from JSON.parse of a constant: building it from Go maps
-// and slices costs ~1 KB of wasm.
-func (b *binding) credentialOptions(signal safejs.Value) safejs.Value {
-	o := b.json(`{"otp":{"transport":["sms"]}}`)
-	set(o, "signal", signal)
-	return o
-}
-
-// Get starts navigator.credentials.get({otp}) for request id.
+// Get starts navigator.credentials.get({otp: {transport: ["sms"]},
+// signal}) for request id through the loader's handoff.get, the same call
+// the loader makes for its early request.
 func (b *binding) Get(id int) {
-	reject := func(name, msg string) { b.c.Rejected(id, name, msg) }
-	creds := get(get(b.win, "navigator"), "credentials")
-	if !isObject(creds) {
-		reject("NotSupportedError", "WebOTP is not available: navigator.credentials is missing")
-		return
-	}
-	ctl, err := newObj(get(b.win, "AbortController"))
+	r, err := callErr(b.handoff, "get")
 	if err != nil {
-		reject(jsErr(err))
+		name, msg := jsErr(err)
+		b.c.Rejected(id, name, msg)
 		return
 	}
-	p, err := callErr(creds, "get", b.credentialOptions(get(ctl, "signal")))
-	if err != nil {
-		reject(jsErr(err))
-		return
-	}
-	b.watch(id, ctl, p)
+	b.watch(id, get(r, "ctl"), get(r, "promise"))
 }
 
 // Adopt attaches the get() the loader started (handoff.early) to request id.
@@ -108,66 +98,30 @@ func (b *binding) Cancel(id int, reason string) {
 	call(ctl, "abort", why)
 }
 
-// Fetch reads the dev outbox at url (relative to the loader's URL).
+// Fetch reads the dev outbox at url (relative to the loader's URL)
+// through the loader's handoff.outbox.
 func (b *binding) Fetch(id int, url string) {
 	done := func(msgs []controller.OutboxMessage, err error) { b.c.Outbox(id, msgs, err) }
-	failed := func(v safejs.Value) {
-		name, msg := errorName(v)
-		done(nil, errors.New(name+": "+msg))
-	}
-	abs := b.resolve(url)
-	p, err := callErr(b.win, "fetch", abs, map[string]any{"cache": "no-store", "credentials": "omit"})
+	p, err := callErr(b.handoff, "outbox", url)
 	if err == nil {
-		err = b.then(p, func(resp safejs.Value) {
-			if !truthy(get(resp, "ok")) {
-				done(nil, errors.New("GET "+abs+": HTTP "+str(call(get(resp, "status"), "toString"))))
-				return
-			}
-			body, err := callErr(resp, "json")
-			if err == nil {
-				err = b.then(body, func(list safejs.Value) { done(outboxMessages(b.win, list)) }, failed)
-			}
-			if err != nil {
-				done(nil, err)
-			}
-		}, failed)
+		err = b.then(p, func(list safejs.Value) { done(outboxMessages(list), nil) }, func(v safejs.Value) {
+			name, msg := errorName(v)
+			done(nil, errors.New(name+": "+msg))
+		})
 	}
 	if err != nil {
 		done(nil, err)
 	}
 }
 
-// resolve makes url absolute against the loader's own URL.
-func (b *binding) resolve(url string) string {
-	base := any(b.src)
-	if b.src == "" {
-		base = get(get(b.doc, "location"), "href")
+// outboxMessages reads what handoff.outbox resolves with: the messages of
+// GET /dev/outbox as [body, sent (Unix milliseconds), ...], newest first.
+func outboxMessages(list safejs.Value) []controller.OutboxMessage {
+	var out []controller.OutboxMessage
+	for i := 0; i+1 < int(num(get(list, "length"))); i += 2 {
+		out = append(out, controller.OutboxMessage{Body: str(call(list, "at", i)), SentAt: int64(num(call(list, "at", i+1)))})
 	}
-	u, err := newObj(get(b.win, "URL"), url, base)
-	if s := str(get(u, "href")); err == nil && s != "" {
-		return s
-	}
-	return url
-}
-
-// outboxMessages reads GET /dev/outbox's JSON array:
-// [{"to", "body", "verification_id", "sent_at" (RFC 3339)}].
-func outboxMessages(win, list safejs.Value) ([]controller.OutboxMessage, error) {
-	if !truthy(call(get(win, "Array"), "isArray", list)) {
-		return nil, errors.New("dev outbox: not a JSON array")
-	}
-	date := get(win, "Date")
-	n := int(num(get(list, "length")))
-	out := make([]controller.OutboxMessage, 0, n)
-	for i := 0; i < n; i++ {
-		m := call(list, "at", i)
-		ms := num(call(date, "parse", str(get(m, "sent_at"))))
-		if !isObject(m) || ms == 0 {
-			continue
-		}
-		out = append(out, controller.OutboxMessage{Body: str(get(m, "body")), SentAt: int64(ms)})
-	}
-	return out, nil
+	return out
 }
 
 // SetValue sets the value through the native setter.
@@ -175,20 +129,27 @@ func (b *binding) SetValue(el controller.Element, value string) {
 	call(b.setter, "call", el.(*element).v, value)
 }
 
-// Dispatch fires a bubbling event on el (the document when nil).
+// Dispatch fires a bubbling event on el (the document when nil). The
+// element in detail.input is replaced by its DOM node.
 func (b *binding) Dispatch(el controller.Element, typ string, detail controller.Detail) bool {
 	target := b.doc
 	if el != nil {
 		target = el.(*element).v
 	}
+	if e, ok := detail["input"].(*element); ok {
+		detail["input"] = e.v
+	}
 	return b.fire(target, typ, detail, typ == "autocomplete")
 }
 
 // RequestSubmit submits el's form the way a submit button would (never
-// form.submit(), which skips validation and submit handlers).
+// form.submit(), which skips validation and submit handlers), and only
+// when form.checkValidity() passes: requestSubmit() on an invalid form
+// would move focus to the first invalid field and show its message while
+// the user may be typing elsewhere.
 func (b *binding) RequestSubmit(el controller.Element) {
 	form := get(el.(*element).v, "form")
-	if isObject(form) && get(form, "requestSubmit").Type() == safejs.TypeFunction {
+	if isObject(form) && get(form, "requestSubmit").Type() == safejs.TypeFunction && truthy(call(form, "checkValidity")) {
 		call(form, "requestSubmit")
 	}
 }

@@ -30,6 +30,21 @@ const (
 	allowStyle = buttonBase + "background:#0b57d0;color:#fff;border:1px solid #0b57d0"
 )
 
+// consentSpec and liveSpec describe the consent bar and the live region
+// for build, as JSON: [tag, style, text, [attribute, value, ...], child
+// spec, ...]. The bar's code and host are filled in afterwards.
+const (
+	consentSpec = `["div","` + barStyle + `","",["id","webotp-consent","role","dialog","aria-modal","false",` +
+		`"aria-labelledby","webotp-consent-title","aria-describedby","webotp-consent-text"],` +
+		`["h2","` + titleStyle + `","Verify your phone number",["id","webotp-consent-title"]],` +
+		`["p","` + textStyle + `","",["id","webotp-consent-text"],["strong","` + codeStyle + `","",[]]],` +
+		`["p","` + noteStyle + `","Development mode: the SMS was read from the verifier's outbox.",[]],` +
+		`["div","` + rowStyle + `","",[],` +
+		`["button","` + denyStyle + `","Deny",["type","button","data-action","deny"]],` +
+		`["button","` + allowStyle + `","Allow",["type","button","data-action","allow"]]]]`
+	liveSpec = `["div","` + visuallyHidden + `","",["id","webotp-live","role","status","aria-live","polite","aria-atomic","true"]]`
+)
+
 var errNoBody = errors.New("document has no body")
 
 // Announce says msg through a polite, visually hidden live region
@@ -37,7 +52,7 @@ var errNoBody = errors.New("document has no body")
 // message is announced again.
 func (b *binding) Announce(msg string) {
 	if !isObject(b.live) || !truthy(get(b.live, "isConnected")) {
-		live := b.create("div", visuallyHidden, "", "id", "webotp-live", "role", "status", "aria-live", "polite", "aria-atomic", "true")
+		live := b.build(liveSpec)
 		if b.appendToBody(live) != nil {
 			return
 		}
@@ -48,19 +63,9 @@ func (b *binding) Announce(msg string) {
 	b.after(50, func() { set(live, "textContent", msg) })
 }
 
-// create makes an element with a style, a text and attributes (name,
-// value pairs).
-func (b *binding) create(tag, style, text string, attrs ...string) safejs.Value {
-	el := call(b.doc, "createElement", tag)
-	for i := 0; i+1 < len(attrs); i += 2 {
-		call(el, "setAttribute", attrs[i], attrs[i+1])
-	}
-	set(get(el, "style"), "cssText", style)
-	if text != "" {
-		set(el, "textContent", text)
-	}
-	return el
-}
+// build makes the element a spec describes, through the loader's
+// handoff.build (the same few lines in Go cost KBs of wasm).
+func (b *binding) build(spec string) safejs.Value { return call(b.handoff, "build", spec) }
 
 func (b *binding) appendToBody(el safejs.Value) error {
 	body := get(b.doc, "body")
@@ -95,19 +100,10 @@ func (b *binding) HideConsent() { b.consent.hide() }
 
 func (cb *consentBar) show(id int, code, host string) error {
 	b := cb.b
-	root := b.create("div", barStyle, "", "id", "webotp-consent", "role", "dialog", "aria-modal", "false",
-		"aria-labelledby", "webotp-consent-title", "aria-describedby", "webotp-consent-text")
-	text := b.create("p", textStyle, "", "id", "webotp-consent-text")
-	call(text, "append", b.create("strong", codeStyle, code), " from "+host)
-	row := b.create("div", rowStyle, "")
-	call(root, "append",
-		b.create("h2", titleStyle, "Verify your phone number", "id", "webotp-consent-title"),
-		text,
-		b.create("p", noteStyle, "Development mode: the SMS was read from the verifier's outbox."),
-		row)
-	call(row, "append",
-		b.create("button", denyStyle, "Deny", "type", "button", "data-action", "deny"),
-		b.create("button", allowStyle, "Allow", "type", "button", "data-action", "allow"))
+	root := b.build(consentSpec)
+	text := call(root, "querySelector", "#webotp-consent-text")
+	set(call(text, "querySelector", "strong"), "textContent", code)
+	call(text, "append", " from "+host)
 	// One listener on the bar: a click on a button, or Escape (deny).
 	f := b.fn(func(_ safejs.Value, args []safejs.Value) any {
 		ev := arg(args, 0)

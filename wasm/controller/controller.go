@@ -30,6 +30,8 @@ type Element interface {
 	Usable() bool
 	// Value returns the element's current value.
 	Value() string
+	// MaxLength returns the element's maxlength; 0 or less means none.
+	MaxLength() int
 }
 
 // Detail is the detail of a CustomEvent; nil means a plain Event.
@@ -46,6 +48,11 @@ type DOM interface {
 	Focused() Element
 	// Hostname returns location.hostname.
 	Hostname() string
+	// TopHost returns the hostname of the top-level document (this
+	// document's own at top level). ok is false for a framed document that
+	// cannot learn it (no location.ancestorOrigins) or whose chain of
+	// frames holds a third host, where Chromium refuses WebOTP.
+	TopHost() (host string, ok bool)
 	// Now returns the current time in Unix milliseconds (Date.now()). Not
 	// a time.Time: a time.Time in this interface links time's formatting
 	// code into the wasm (tens of KB).
@@ -76,7 +83,9 @@ type DOM interface {
 	Dispatch(el Element, typ string, detail Detail) bool
 	// Announce says msg through the polite live region.
 	Announce(msg string)
-	// RequestSubmit calls el.form.requestSubmit() when el has a form.
+	// RequestSubmit calls el.form.requestSubmit() when el has a form and
+	// form.checkValidity() passes: an invalid form is left alone, without
+	// the focus move and message requestSubmit() would show.
 	RequestSubmit(el Element)
 	// SetValidity calls setCustomValidity(msg) and, when msg is not
 	// empty, reportValidity().
@@ -134,11 +143,13 @@ type Controller struct {
 	cfg  Config
 	last int
 	req  *request
-	// done holds inputs that had their request (filled, timed out,
-	// aborted); they are not armed again automatically.
-	done map[Element]bool
-	// invalid holds inputs showing a refusal message.
-	invalid map[Element]bool
+	// done holds inputs whose request ended, and the inputs present when
+	// another was filled: they are not armed again by mutations, only as
+	// wake says.
+	done map[Element]endState
+	// invalid holds inputs showing a refusal message, with the value they
+	// had then: the message stays until the value changes.
+	invalid map[Element]string
 	// hidden is set between pagehide and pageshow.
 	hidden  bool
 	filling bool
@@ -149,6 +160,19 @@ type Controller struct {
 	lastSubmitEl Element
 	lastSubmitAt int64 // Unix milliseconds
 }
+
+// endState is how an input's request ended (Controller.done).
+type endState uint8
+
+const (
+	// ended: timed out, submitted, aborted, or another input was filled.
+	ended endState = iota
+	// filled: a code was put in; found empty again, it wants a new one.
+	filled
+	// failed: refused by the browser, denied, or a code that did not
+	// fit: only receive() arms the input again.
+	failed
+)
 
 type offer struct {
 	body string
@@ -179,8 +203,8 @@ func New(dom DOM, cfg Config) *Controller {
 	return &Controller{
 		dom:     dom,
 		cfg:     cfg,
-		done:    map[Element]bool{},
-		invalid: map[Element]bool{},
+		done:    map[Element]endState{},
+		invalid: map[Element]string{},
 		offered: map[offer]bool{},
 	}
 }
@@ -228,15 +252,32 @@ func (c *Controller) Adopt(el Element, started int64) bool {
 	return true
 }
 
+// Ended tells the controller that the loader ended its early request for
+// el with reason (and fired webotp:abort) before the binding ran: el is
+// left as such an end leaves it ("submit": not armed again by mutations;
+// "hidden": nothing is armed until Shown). Call Start afterwards.
+func (c *Controller) Ended(el Element, reason string) {
+	switch reason {
+	case "submit":
+		c.done[el] = ended
+	case "hidden":
+		c.hidden = true
+	}
+}
+
 // Mutated tells the controller the document changed: a removed target
-// ends its request with reason "removed", and a new target is armed.
+// ends its request with reason "removed", a filled input found empty
+// again (the app cleared it for a resend) is armed again, and a new
+// target is armed.
 func (c *Controller) Mutated() {
 	if r := c.req; r != nil && !r.el.Connected() {
 		c.abort(r, "removed")
 	}
-	for el := range c.done {
+	for el, st := range c.done {
 		if !el.Connected() {
 			delete(c.done, el)
+		} else if st == filled && el.Value() == "" {
+			c.wake(el)
 		}
 	}
 	for el := range c.invalid {
@@ -248,24 +289,48 @@ func (c *Controller) Mutated() {
 }
 
 // Focused tells the controller el received focus: an automatic request
-// follows the focused eligible target.
-func (c *Controller) Focused(el Element) {
-	r := c.req
-	if r == nil || r.waiter != nil || r.el == el || !c.eligible(el) {
+// follows the focused eligible target, and an empty target whose request
+// ended is armed again.
+func (c *Controller) Focused(el Element) { c.wake(el) }
+
+// Input tells the controller el's value may have changed (an input
+// event, trusted or not): a refusal message shown after a paste is
+// cleared once the value really changed, and an input emptied after its
+// request ended is armed again.
+func (c *Controller) Input(el Element) {
+	if c.filling {
 		return
 	}
-	r.el = el
-	r.autosubmit = c.Options(el).Autosubmit
+	if v, ok := c.invalid[el]; ok && el.Value() != v {
+		delete(c.invalid, el)
+		c.dom.SetValidity(el, "")
+	}
+	if el.Value() == "" {
+		c.wake(el)
+	}
 }
 
-// Input tells the controller el's value changed: a refusal message
-// shown after a paste is cleared.
-func (c *Controller) Input(el Element) {
-	if c.filling || !c.invalid[el] {
+// wake makes el, when it is empty and its request did not fail, eligible
+// again, and gives it the automatic request: the one pending follows it,
+// or a new one starts. A request thus belongs to the input the user or
+// the app points at, never to another that was merely present.
+func (c *Controller) wake(el Element) {
+	if st, ok := c.done[el]; ok && st != failed && el.Value() == "" {
+		delete(c.done, el)
+	}
+	if !c.eligible(el) {
 		return
 	}
-	delete(c.invalid, el)
-	c.dom.SetValidity(el, "")
+	if r := c.req; r != nil {
+		if r.waiter == nil {
+			r.el = el
+			r.autosubmit = c.Options(el).Autosubmit
+		}
+		return
+	}
+	if !c.hidden {
+		c.begin(el, c.Options(el), nil, 0)
+	}
 }
 
 // Submit tells the controller a form was submitted; owns reports
@@ -275,7 +340,7 @@ func (c *Controller) Submit(owns func(Element) bool) {
 	c.submits++
 	if r := c.req; r != nil && owns(r.el) {
 		c.abort(r, "submit")
-		c.done[r.el] = true
+		c.done[r.el] = ended
 	}
 }
 
@@ -322,7 +387,7 @@ func (c *Controller) Abort(el Element) {
 		return
 	}
 	c.abort(r, "api")
-	c.done[r.el] = true
+	c.done[r.el] = ended
 }
 
 // Resolved delivers the code navigator.credentials.get resolved with.
@@ -341,8 +406,7 @@ func (c *Controller) Rejected(id int, name, message string) {
 		return
 	}
 	c.end(r)
-	c.done[r.el] = true
-	c.fail(r, name, message)
+	c.fail(r.el, r.waiter, name, message)
 }
 
 // Outbox delivers one read of the dev outbox (newest message first) or
@@ -358,15 +422,14 @@ func (c *Controller) Outbox(id int, msgs []OutboxMessage, err error) {
 		r.netErr = true
 		c.dom.Dispatch(r.el, "webotp:error", Detail{"name": "NetworkError", "message": "webotp: dev outbox: " + err.Error()})
 	}
-	host := lowerASCII(c.dom.Hostname())
 	since := c.cfg.Loaded - DevSkew.Milliseconds()
 	for _, m := range msgs {
 		k := offer{m.Body, m.SentAt}
 		if k.at < since || c.offered[k] {
 			continue
 		}
-		h, code, _, ok := c.parse(m.Body)
-		if !ok || h != host {
+		h, code, embedded, ok := c.parse(m.Body)
+		if !ok || !c.accepts(h, embedded) {
 			continue
 		}
 		c.offered[k] = true
@@ -394,8 +457,7 @@ func (c *Controller) Consent(id int, allow bool) {
 		return
 	}
 	c.end(r)
-	c.done[r.el] = true
-	c.fail(r, "NotAllowedError", "The user denied the one-time code.")
+	c.fail(r.el, r.waiter, "NotAllowedError", "The user denied the one-time code.")
 }
 
 // Paste decides what a paste of text into el does. A whole SMS for this
@@ -408,24 +470,21 @@ func (c *Controller) Paste(el Element, text string) (PasteResult, string) {
 		return PasteDefault, ""
 	}
 	if host, code, embedded, ok := c.parse(text); ok {
-		here := lowerASCII(c.dom.Hostname())
-		if host != here && embedded != here {
-			c.invalid[el] = true
+		if !c.accepts(host, embedded) {
+			c.invalid[el] = el.Value()
+			if embedded != "" {
+				host = embedded + " in " + host
+			}
 			c.dom.SetValidity(el, "This code is for "+host+", not this site.")
 			return PasteHandled, ""
 		}
-		autosubmit := c.Options(el).Autosubmit
-		var w Waiter
+		autosubmit, w := c.Options(el).Autosubmit, Waiter(nil)
 		if r := c.req; r != nil && r.el == el {
 			c.end(r)
 			c.dom.Cancel(r.id, "paste")
 			autosubmit, w = r.autosubmit, r.waiter
 		}
-		c.done[el] = true
-		c.put(el, code, "paste", autosubmit)
-		if w != nil {
-			w.Resolve(code)
-		}
+		c.deliver(el, code, "paste", autosubmit, w)
 		return PasteHandled, ""
 	}
 	if n, err := otpmsg.NormalizeCode(text); err == nil && n != text {
@@ -446,6 +505,25 @@ func (c *Controller) parse(msg string) (host, code, embeddedHost string, ok bool
 	return c.cfg.Parse(msg)
 }
 
+// accepts reports whether a message bound to host, and embedded (its
+// iframe host, or ""), is for this document, as Chromium routes
+// messages: a document whose top-level document has its host takes
+// "@host #code" naming it; a document framed by another host takes only
+// "@top #code @host" naming the real top-level host (TopHost) and its
+// own. A framed document that cannot learn its top-level host takes
+// nothing.
+func (c *Controller) accepts(host, embedded string) bool {
+	here := lowerASCII(c.dom.Hostname())
+	top, ok := c.dom.TopHost()
+	if !ok {
+		return false
+	}
+	if top == here {
+		return host == here && embedded == ""
+	}
+	return host == top && embedded == here
+}
+
 // current returns the pending request when its id is id.
 func (c *Controller) current(id int) *request {
 	if c.req == nil || c.req.id != id {
@@ -457,7 +535,8 @@ func (c *Controller) current(id int) *request {
 // eligible reports whether el may receive an automatic request:
 // connected, enabled, empty, not off and not done.
 func (c *Controller) eligible(el Element) bool {
-	return el != nil && !c.done[el] && el.Connected() && el.Usable() && el.Value() == "" && !c.Options(el).Off
+	_, done := c.done[el]
+	return el != nil && !done && el.Connected() && el.Usable() && el.Value() == "" && !c.Options(el).Off
 }
 
 // route picks the target for an automatic request: the focused eligible
@@ -514,7 +593,7 @@ func (c *Controller) begin(el Element, o Options, w Waiter, adopted int64) {
 	r.stop = c.dom.After(max(timeout, 0).Milliseconds(), func() {
 		if c.current(r.id) == r {
 			c.abort(r, "timeout")
-			c.done[r.el] = true
+			c.done[r.el] = ended
 		}
 	})
 	switch {
@@ -547,7 +626,14 @@ func (c *Controller) end(r *request) {
 func (c *Controller) abort(r *request, reason string) {
 	c.end(r)
 	c.dom.Cancel(r.id, reason)
-	c.dom.Dispatch(r.el, "webotp:abort", Detail{"reason": reason})
+	d := Detail{"reason": reason}
+	if reason == "removed" {
+		// A removed input's events no longer reach the document: the
+		// document gets its own, naming the input.
+		d["input"] = r.el
+		c.dom.Dispatch(nil, "webotp:abort", d)
+	}
+	c.dom.Dispatch(r.el, "webotp:abort", d)
 	if r.waiter != nil {
 		name := "AbortError"
 		if reason == "timeout" {
@@ -557,19 +643,43 @@ func (c *Controller) abort(r *request, reason string) {
 	}
 }
 
-func (c *Controller) fail(r *request, name, message string) {
-	c.dom.Dispatch(r.el, "webotp:error", Detail{"name": name, "message": message})
-	if r.waiter != nil {
-		r.waiter.Reject(name, message)
+// fail reports a failed request for el: webotp:error, w rejected, and
+// el not armed again but by receive().
+func (c *Controller) fail(el Element, w Waiter, name, message string) {
+	c.done[el] = failed
+	c.dom.Dispatch(el, "webotp:error", Detail{"name": name, "message": message})
+	if w != nil {
+		w.Reject(name, message)
 	}
 }
 
+// fill ends r with the code it received. The other targets present are
+// not armed by the mutations that follow: the next code most likely
+// belongs to this input again (a resend, once it is emptied), or to the
+// one the user focuses.
 func (c *Controller) fill(r *request, code, source string) {
 	c.end(r)
-	c.done[r.el] = true
-	c.put(r.el, code, source, r.autosubmit)
-	if r.waiter != nil {
-		r.waiter.Resolve(code)
+	for _, el := range c.dom.Targets() {
+		if _, ok := c.done[el]; !ok {
+			c.done[el] = ended
+		}
+	}
+	c.deliver(r.el, code, source, r.autosubmit, r.waiter)
+}
+
+// deliver puts code into el and resolves w. A code longer than el's
+// maxlength is reported (webotp:error ConstraintError) rather than put in:
+// the page (or a component such as input-otp) would cut it to a wrong
+// code.
+func (c *Controller) deliver(el Element, code, source string, autosubmit bool, w Waiter) {
+	if m := el.MaxLength(); m > 0 && len(code) > m { // bytes: webotp sends ASCII digits
+		c.fail(el, w, "ConstraintError", "webotp: the code is longer than the input's maxlength")
+		return
+	}
+	c.done[el] = filled
+	c.put(el, code, source, autosubmit)
+	if w != nil {
+		w.Resolve(code)
 	}
 }
 
@@ -585,7 +695,7 @@ func (c *Controller) put(el Element, code, source string, autosubmit bool) {
 	c.dom.Dispatch(el, "change", nil)
 	wanted := c.dom.Dispatch(el, "autocomplete", Detail{"code": code, "source": source})
 	c.filling = false
-	if c.invalid[el] {
+	if _, ok := c.invalid[el]; ok {
 		delete(c.invalid, el)
 		c.dom.SetValidity(el, "")
 	}

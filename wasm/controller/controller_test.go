@@ -140,13 +140,14 @@ func TestController(t *testing.T) {
 			want: []string{"get 1"},
 		},
 		{
-			name:   "removing the target ends the request with reason removed and arms the next target",
+			name:   "removing the target ends the request with reason removed, told to the document too, and arms the next target",
 			inputs: []*input{newInput("old"), newInput("new")},
 			run: func(p *page, c *controller.Controller) {
 				p.inputs[0].connected = false
 				c.Mutated()
 			},
-			want: []string{"get 1", "cancel 1 removed", "event old webotp:abort reason=removed", "get 2"},
+			want: []string{"get 1", "cancel 1 removed", "event document webotp:abort input=old reason=removed",
+				"event old webotp:abort input=old reason=removed", "get 2"},
 		},
 		{
 			name:   "a target added later is armed by the mutation that adds it",
@@ -309,11 +310,10 @@ func TestPaste(t *testing.T) {
 			wantLog:    []string{"validity otp This code is for www.example.com, not this site."},
 		},
 		{
-			name:       "a message whose embedded host is this host fills",
+			name:       "a message for this host framed in another is refused in a top-level document",
 			text:       "@shop.example #777777 @example.com",
 			wantResult: controller.PasteHandled,
-			wantLog: []string{"cancel 1 paste", "set otp 777777", "event otp input", "event otp change",
-				"event otp autocomplete code=777777 source=paste", "announce " + controller.Announcement},
+			wantLog:    []string{"validity otp This code is for example.com in shop.example, not this site."},
 		},
 		{
 			name:       "a code with a space goes in without it",
@@ -355,16 +355,260 @@ func TestPaste(t *testing.T) {
 	}
 }
 
-func TestRefusalIsClearedByTheNextInput(t *testing.T) {
+func TestRefusalStaysUntilTheValueChanges(t *testing.T) {
 	p := newPage(newInput("otp"))
 	c := newController(p, nil)
 	c.Start()
+	p.inputs[0].value = "12"
 	c.Paste(p.inputs[0], "@evil.example #1")
+	p.logf("input events that change nothing")
 	c.Input(p.inputs[0])
 	c.Input(p.inputs[0])
-	want := []string{"get 1", "validity otp This code is for evil.example, not this site.", "validity otp "}
+	p.inputs[0].value = "123"
+	c.Input(p.inputs[0])
+	c.Input(p.inputs[0])
+	want := []string{"get 1", "validity otp This code is for evil.example, not this site.",
+		"input events that change nothing", "validity otp "}
+	if got := p.take(); !slices.Equal(got, want) {
+		t.Errorf("log:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+func TestPasteInFrames(t *testing.T) {
+	const fills, refused = "fills", "refused"
+	tests := []struct {
+		name    string
+		host    string
+		top     string
+		unknown bool
+		text    string
+		want    string
+	}{
+		{"a frame takes @top #code @frame naming the real top-level host", "pay.example", "shop.example", false,
+			"@shop.example #111111 @pay.example", fills},
+		{"a frame refuses @other #code @frame: the top-level host is not the real one", "pay.example", "shop.example", false,
+			"@evil.example #111111 @pay.example", refused},
+		{"a frame refuses the top-level form naming its own host", "pay.example", "shop.example", false,
+			"@pay.example #222222", refused},
+		{"a frame refuses the top-level form naming the top-level host", "pay.example", "shop.example", false,
+			"@shop.example #222222", refused},
+		{"a frame whose top-level host is unknown refuses the frame form rather than guess", "pay.example", "", true,
+			"@shop.example #111111 @pay.example", refused},
+		{"a frame whose top-level host is unknown refuses the top-level form too", "pay.example", "", true,
+			"@pay.example #111111", refused},
+		{"a frame of the top-level host takes the top-level form", "shop.example", "shop.example", false,
+			"@shop.example #333333", fills},
+		{"a frame of the top-level host refuses the frame form", "shop.example", "shop.example", false,
+			"@shop.example #333333 @shop.example", refused},
+		{"a top-level document takes its own host", "shop.example", "", false, "@shop.example #444444", fills},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPage(newInput("otp"))
+			p.host, p.top, p.topUnknown = tt.host, tt.top, tt.unknown
+			c := newController(p, nil)
+			res, _ := c.Paste(p.inputs[0], tt.text)
+			got := refused
+			if p.inputs[0].value != "" {
+				got = fills
+			}
+			if res != controller.PasteHandled || got != tt.want {
+				t.Errorf("pasting %q in %s under %q: %v, %s; want handled, %s\n%s", tt.text, tt.host, tt.top, res, got, tt.want, strings.Join(p.log, "\n"))
+			}
+		})
+	}
+}
+
+func TestDevEmulationInAFrameOffersOnlyTheFrameForm(t *testing.T) {
+	const outbox = "/dev/outbox"
+	p := newPage(newInput("otp"))
+	p.host, p.top = "127.0.0.1", "localhost"
+	c := newController(p, attrs{"data-dev-outbox": outbox})
+	c.Start()
+	c.Outbox(1, []controller.OutboxMessage{
+		{Body: "@127.0.0.1 #1", SentAt: p.Now()},
+		{Body: "@evil.example #2 @127.0.0.1", SentAt: p.Now()},
+		{Body: "@localhost #3 @127.0.0.1", SentAt: p.Now()},
+	}, nil)
+	want := []string{"fetch 1 " + outbox, "consent 1 3 localhost"}
 	if got := p.take(); !slices.Equal(got, want) {
 		t.Errorf("log %q, want %q", got, want)
+	}
+}
+
+func TestRearming(t *testing.T) {
+	fill := func(el, code string) []string {
+		return []string{"set " + el + " " + code, "event " + el + " input", "event " + el + " change",
+			"event " + el + " autocomplete code=" + code + " source=webotp", "announce " + controller.Announcement}
+	}
+	cat := func(parts ...[]string) []string { return slices.Concat(parts...) }
+	tests := []struct {
+		name   string
+		inputs []*input
+		run    func(p *page, c *controller.Controller)
+		want   []string
+	}{
+		{
+			name:   "emptying a filled input (an input event) arms it again, so a resend fills it",
+			inputs: []*input{newInput("otp")},
+			run: func(p *page, c *controller.Controller) {
+				c.Resolved(1, "111111")
+				c.Mutated()
+				p.logf("cleared")
+				p.inputs[0].value = ""
+				c.Input(p.inputs[0])
+				c.Resolved(2, "222222")
+			},
+			want: cat([]string{"get 1"}, fill("otp", "111111"), []string{"cleared", "get 2"}, fill("otp", "222222")),
+		},
+		{
+			name:   "a filled input the app emptied without an event is armed again by the next mutation",
+			inputs: []*input{newInput("otp")},
+			run: func(p *page, c *controller.Controller) {
+				c.Resolved(1, "111111")
+				p.logf("cleared")
+				p.inputs[0].value = ""
+				c.Mutated()
+				c.Mutated()
+			},
+			want: cat([]string{"get 1"}, fill("otp", "111111"), []string{"cleared", "get 2"}),
+		},
+		{
+			name:   "focusing an empty input whose request timed out arms it again",
+			inputs: []*input{newInput("otp")},
+			run: func(p *page, c *controller.Controller) {
+				p.advance(controller.DefaultTimeout)
+				c.Mutated()
+				p.logf("focus")
+				c.Focused(p.inputs[0])
+			},
+			want: []string{"get 1", "cancel 1 timeout", "event otp webotp:abort reason=timeout", "focus", "get 2"},
+		},
+		{
+			name:   "a filled input that is not empty is not armed again by focus or input",
+			inputs: []*input{newInput("otp")},
+			run: func(p *page, c *controller.Controller) {
+				c.Resolved(1, "111111")
+				c.Focused(p.inputs[0])
+				c.Input(p.inputs[0])
+			},
+			want: cat([]string{"get 1"}, fill("otp", "111111")),
+		},
+		{
+			name:   "with two inputs, filling the focused one arms nothing for the other until it is focused",
+			inputs: []*input{newInput("a"), newInput("b")},
+			run: func(p *page, c *controller.Controller) {
+				c.Focused(p.inputs[1])
+				c.Resolved(1, "111111")
+				c.Mutated()
+				p.logf("focus a")
+				c.Focused(p.inputs[0])
+				c.Resolved(2, "222222")
+			},
+			want: cat([]string{"get 1"}, fill("b", "111111"), []string{"focus a", "get 2"}, fill("a", "222222")),
+		},
+		{
+			name:   "a target added after a fill is armed",
+			inputs: []*input{newInput("step1"), {name: "step2", attrs: map[string]string{}}},
+			run: func(p *page, c *controller.Controller) {
+				c.Resolved(1, "111111")
+				p.inputs[1].connected = true
+				c.Mutated()
+			},
+			want: cat([]string{"get 1"}, fill("step1", "111111"), []string{"get 2"}),
+		},
+		{
+			name:   "a refused request is not armed again by focus or emptying",
+			inputs: []*input{newInput("otp")},
+			run: func(p *page, c *controller.Controller) {
+				c.Rejected(1, "NotAllowedError", "no")
+				c.Focused(p.inputs[0])
+				c.Input(p.inputs[0])
+				c.Mutated()
+			},
+			want: []string{"get 1", "event otp webotp:error message=no name=NotAllowedError"},
+		},
+		{
+			name:   "a code longer than the maxlength is reported, not cut, and not armed again",
+			inputs: []*input{{name: "otp", attrs: map[string]string{}, connected: true, maxLength: 6}},
+			run: func(p *page, c *controller.Controller) {
+				c.Resolved(1, "12345678")
+				c.Focused(p.inputs[0])
+			},
+			want: []string{"get 1", "event otp webotp:error message=webotp: the code is longer than the input's maxlength name=ConstraintError"},
+		},
+		{
+			name:   "a code as long as the maxlength fills",
+			inputs: []*input{{name: "otp", attrs: map[string]string{}, connected: true, maxLength: 6}},
+			run:    func(p *page, c *controller.Controller) { c.Resolved(1, "123456") },
+			want:   cat([]string{"get 1"}, fill("otp", "123456")),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPage(tt.inputs...)
+			c := newController(p, nil)
+			c.Start()
+			tt.run(p, c)
+			if got := p.take(); !slices.Equal(got, tt.want) {
+				t.Errorf("log:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+		})
+	}
+}
+
+func TestEndedByTheLoader(t *testing.T) {
+	tests := []struct {
+		name   string
+		reason string
+		run    func(p *page, c *controller.Controller)
+		want   []string
+	}{
+		{
+			name:   "a submit leaves the input unarmed until it is focused empty",
+			reason: "submit",
+			run: func(p *page, c *controller.Controller) {
+				c.Mutated()
+				p.logf("focus")
+				c.Focused(p.inputs[0])
+			},
+			want: []string{"focus", "get 1"},
+		},
+		{
+			name:   "pagehide arms nothing until the page shows again",
+			reason: "hidden",
+			run: func(p *page, c *controller.Controller) {
+				c.Mutated()
+				c.Focused(p.inputs[0])
+				p.logf("shown")
+				c.Shown()
+			},
+			want: []string{"shown", "get 1"},
+		},
+		{
+			name:   "a removal arms the next target at once",
+			reason: "removed",
+			want:   []string{"get 1"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gone := &input{name: "gone", attrs: map[string]string{}}
+			p := newPage(newInput("otp"))
+			c := newController(p, nil)
+			el := controller.Element(p.inputs[0])
+			if tt.reason == "removed" {
+				el = gone
+			}
+			c.Ended(el, tt.reason)
+			c.Start()
+			if tt.run != nil {
+				tt.run(p, c)
+			}
+			if got := p.take(); !slices.Equal(got, tt.want) {
+				t.Errorf("log %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
@@ -529,7 +773,8 @@ func TestAdoptingTheLoadersRequest(t *testing.T) {
 			run: func(p *page, c *controller.Controller) bool {
 				return c.Adopt(p.inputs[0], p.Now())
 			},
-			want: []string{"adopt 1", "cancel 1 removed", "event otp webotp:abort reason=removed"},
+			want: []string{"adopt 1", "cancel 1 removed", "event document webotp:abort input=otp reason=removed",
+				"event otp webotp:abort input=otp reason=removed"},
 		},
 		{
 			name:  "a submit before the binding ran, replayed, ends it with reason submit",

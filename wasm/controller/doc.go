@@ -6,7 +6,7 @@
 // methods from its event listeners, so everything here builds and is
 // tested natively against a fake page.
 //
-// Decisions, where the contract (API.md §5) leaves room:
+// Decisions, where the contract (the README) leaves room:
 //
 //   - Routing. Chromium cancels a document's pending get() when another
 //     starts, so there is one request per document. An automatic request
@@ -18,11 +18,22 @@
 //   - Arming. A request is armed at start, after document mutations and
 //     when a hidden page shows again. The loader arms the first one
 //     itself, as soon as it sees a target input, without waiting for the
-//     wasm; the binding adopts that get() (Adopt) instead of starting
-//     another, and replays what happened to it meanwhile. A filled, timed-out, submitted,
-//     denied or failed input is not armed again automatically
-//     (window.webotp.receive can); a removed input ends its request with
-//     reason "removed" and the next eligible target is armed.
+//     wasm, and ends it itself on a submit of its form ("submit"), its
+//     removal ("removed") or pagehide ("hidden") until the wasm runs; the
+//     binding adopts that get() (Adopt) instead of starting another, or
+//     takes over how the loader ended it (Ended).
+//   - Re-arming. A filled, timed-out, submitted or aborted input is not
+//     armed again by mutations, and neither are the other targets present
+//     when a code filled one: the next code belongs to the input the user
+//     or the app points at. Focusing an empty one, emptying it (an input
+//     event), or a filled input found empty after a mutation (the app
+//     cleared it for a resend) arms it again. A failed request (refused
+//     by the browser, denied, a code longer than the maxlength) is armed
+//     again only by window.webotp.receive. A removed input ends its
+//     request with reason "removed", fired on the input and, since a
+//     removed node's events no longer reach the document, on the
+//     document with the input in detail.input; the next eligible target
+//     is armed.
 //   - Hidden. Only pagehide ends the request ("hidden"); a page merely
 //     in the background keeps it (on Android the user switches to the
 //     Messages app). pageshow, or becoming visible, arms again.
@@ -32,14 +43,23 @@
 //     was not cancelled, no form was submitted while the events ran (the
 //     page's own handler may submit on input) and this input was not
 //     auto-submitted in the last 2 seconds.
-//   - Paste. A whole SMS (Chromium's rules) for this host fills its code
-//     (source "paste") and completes the pending request of that input
-//     silently (no webotp:abort); the embedded host also counts as this
-//     host, since an iframe cannot see its parent's host. A message for
-//     another host is refused with a validity message, cleared on the
-//     next input. Spaces, dashes and full-width or Arabic-Indic digits
-//     are normalised when what remains looks like a code (ASCII letters
-//     and digits, at least one digit, at most 16).
+//   - Paste. A whole SMS (Chromium's rules) for this document fills its
+//     code (source "paste") and completes the pending request of that
+//     input silently (no webotp:abort). For this document means what
+//     Chromium means: "@host #code" naming this host in a top-level
+//     document; in a document framed by another host only
+//     "@top #code @host" naming the real top-level host (from
+//     location.ancestorOrigins; where the browser does not give it, no
+//     message is accepted rather than one guessed) and this host. A
+//     message for another document is refused with a validity message,
+//     which stays until the input's value changes (components such as
+//     input-otp fire input events of their own that change nothing). A
+//     handled paste goes no further (no other paste listener inserts
+//     text). Codes otpmsg.NormalizeCode accepts go in normalised.
+//   - Length and autosubmit. A code longer than the input's maxlength is not put in (it
+//     would be cut to a wrong code): webotp:error ConstraintError.
+//     Autosubmit only submits a valid form (checkValidity): an invalid
+//     one is left for the user's own submit, focus stays where it is.
 //   - receive(). It ends any other request ("api"), fills the input as
 //     an automatic request would, and resolves with the code; aborts
 //     reject with an AbortError (TimeoutError for "timeout"), failures

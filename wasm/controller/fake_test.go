@@ -16,12 +16,19 @@ type input struct {
 	connected bool
 	disabled  bool
 	value     string
+	maxLength int // 0 means none
 }
 
 func (in *input) Attr(name string) (string, bool) { v, ok := in.attrs[name]; return v, ok }
 func (in *input) Connected() bool                 { return in.connected }
 func (in *input) Usable() bool                    { return !in.disabled }
 func (in *input) Value() string                   { return in.value }
+func (in *input) MaxLength() int {
+	if in.maxLength == 0 {
+		return -1
+	}
+	return in.maxLength
+}
 
 func newInput(name string, attrs ...string) *input {
 	in := &input{name: name, attrs: map[string]string{}, connected: true}
@@ -48,9 +55,12 @@ type page struct {
 	inputs  []*input
 	focused *input
 	host    string
-	now     time.Time
-	timers  []*timer
-	log     []string
+	// top, and !topUnknown, are what TopHost returns; "" means host.
+	top        string
+	topUnknown bool
+	now        time.Time
+	timers     []*timer
+	log        []string
 	// onEvent runs inside Dispatch, as a page's listener would.
 	onEvent func(el *input, typ string) (cancel bool)
 }
@@ -77,7 +87,13 @@ func (p *page) Focused() controller.Element {
 }
 
 func (p *page) Hostname() string { return p.host }
-func (p *page) Now() int64       { return p.now.UnixMilli() }
+func (p *page) TopHost() (string, bool) {
+	if p.top == "" {
+		return p.host, !p.topUnknown
+	}
+	return p.top, !p.topUnknown
+}
+func (p *page) Now() int64 { return p.now.UnixMilli() }
 
 func (p *page) After(ms int64, f func()) func() {
 	t := &timer{at: p.now.Add(time.Duration(ms) * time.Millisecond), f: f}
@@ -155,7 +171,11 @@ func (p *page) Dispatch(el controller.Element, typ string, d controller.Detail) 
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		line = append(line, k+"="+d[k].(string))
+		v, ok := d[k].(string)
+		if !ok {
+			v = name(d[k].(controller.Element))
+		}
+		line = append(line, k+"="+v)
 	}
 	p.logf(line...)
 	if p.onEvent != nil {

@@ -1,10 +1,13 @@
 /*! webotp.js __WEBOTP_VERSION__ | https://github.com/webotp/webotp | includes Go's wasm_exec.js, (c) The Go Authors, BSD-3-Clause */
 // The loader: one classic script, safe with async. It defines window.webotp
 // at once, and fetches webotp.wasm (next to this file, wherever that is) only
-// when the page has a target input and the browser has WebOTP (or dev
-// emulation applies). With WebOTP it calls navigator.credentials.get itself
-// as soon as it sees a target input, and the wasm adopts that request when it
-// runs (see arm). No eval, no inline code: it runs under
+// when the browser has WebOTP (or dev emulation applies), its permissions
+// policy allows it, and the page has a target input, or will have one soon
+// (a phone number input, data-webotp-preload): see check. With WebOTP it
+// calls navigator.credentials.get itself as soon as it sees a target input,
+// and the wasm adopts that request when it runs (see arm); a code that
+// arrives first waits in that request's promise and fills the moment the
+// wasm runs. No eval, no inline code: it runs under
 // Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'.
 // The build (build/client.sh) puts Go's wasm_exec.js where the WASM_EXEC
 // marker is and the version where __WEBOTP_VERSION__ is.
@@ -20,6 +23,8 @@
 	var host = location.hostname;
 	var loopback = host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 	var SEL = 'input[is="one-time-code"],input[autocomplete~="one-time-code" i]';
+	// A phone number input: the code input usually follows soon.
+	var PHONE = 'input[type=tel],input[autocomplete~=tel i]';
 
 	// wasm_exec.js installs the globals fs, process and path (which the Go
 	// runtime reads while it starts) and Go. Keep them off the page: restore
@@ -53,25 +58,61 @@
 		});
 	}
 
-	var impl, started, observer, early, settle = {};
+	var impl, started, compiled, prefetched, early, hidden, observer, settle = {};
+	var url = new URL('webotp.wasm', src).href;
 	var ready = new Promise(function (resolve, reject) {
 		settle.resolve = resolve;
 		settle.reject = reject;
 	});
 	ready.catch(function () {}); // a page that never awaits ready sees no unhandled rejection
 
-	function fail(name, message) {
+	function fire(target, type, detail) {
+		target.dispatchEvent(new CustomEvent(type, {bubbles: true, detail: detail}));
+	}
+
+	function fail(name, message, el) {
 		shims(false);
+		if (observer) {
+			observer.disconnect();
+		}
 		if (early) {
 			early.ctl.abort(); // nobody would fill it: end the early request
 		}
 		settle.reject(new DOMException(message, name));
-		doc.dispatchEvent(new CustomEvent('webotp:error', {bubbles: true, detail: {name: name, message: message}}));
+		fire(el || doc, 'webotp:error', {name: name, message: message});
 	}
 
 	function dev(el) {
 		var has = function (e) { return !!e && e.hasAttribute('data-dev-outbox'); };
 		return loopback && (has(script) || has(el));
+	}
+
+	// allowed reports whether the permissions policy lets this document use
+	// WebOTP: an iframe needs allow="otp-credentials", or Chromium rejects
+	// get() with NotAllowedError. Without the API (or the feature's name) it
+	// cannot tell, and lets get() decide.
+	function allowed() {
+		var p = doc.permissionsPolicy || doc.featurePolicy;
+		return !(p && p.allowsFeature && p.features().indexOf('otp-credentials') >= 0 && !p.allowsFeature('otp-credentials'));
+	}
+
+	// compile fetches and compiles webotp.wasm, once (again after a
+	// failure). The fetch is a plain GET, so the HTTP cache, or a
+	// <link rel=preload as=fetch crossorigin>, serves it; the compile
+	// streams where the server says application/wasm.
+	function compile() {
+		if (!compiled) {
+			compiled = fetch(url).then(function (r) {
+				if (!r.ok) {
+					throw new DOMException('HTTP ' + r.status, 'NetworkError');
+				}
+				return WebAssembly.compileStreaming && /^application\/wasm\b/i.test(r.headers.get('Content-Type'))
+					? WebAssembly.compileStreaming(r)
+					: r.arrayBuffer().then(function (b) { return WebAssembly.compile(b); });
+			});
+			compiled.catch(function () { compiled = null; });
+		}
+		return compiled;
 	}
 
 	// define registers the customized built-in <input is="one-time-code">;
@@ -87,33 +128,109 @@
 		}
 	}
 
+	// top returns the top-level document's hostname (this one's at top
+	// level), or null when a frame cannot tell: no ancestorOrigins, an
+	// opaque origin, or a third host in the chain of frames.
+	function top() {
+		var a = location.ancestorOrigins, t = host, ok = true;
+		if (!a) {
+			return win.top === win ? host : null;
+		}
+		for (var i = a.length; i--;) {
+			var h = new URL(a[i]).hostname || null;
+			t = i === a.length - 1 ? h : t;
+			ok = ok && (h === t || h === host);
+		}
+		return ok ? t : null;
+	}
+
+	// build makes the element a JSON spec describes, for the wasm (the
+	// same lines in Go cost KBs of wasm): [tag, style, text, [attribute,
+	// value, ...], child spec, ...]. The style goes through the CSSOM,
+	// which a strict style-src allows.
+	function build(spec) {
+		var s = typeof spec === 'string' ? JSON.parse(spec) : spec, el = doc.createElement(s[0]), a = s[3], i;
+		el.style.cssText = s[1];
+		el.textContent = s[2];
+		for (i = 0; i < a.length; i += 2) {
+			el.setAttribute(a[i], a[i + 1]);
+		}
+		for (i = 4; i < s.length; i++) {
+			el.append(build(s[i]));
+		}
+		return el;
+	}
+
+	// outbox reads the dev outbox at u (relative to this script) for the
+	// wasm: a promise of [body, sent (Unix ms), ...], newest first, from
+	// GET /dev/outbox's [{body, sent_at (RFC 3339)}, ...].
+	function outbox(u) {
+		u = new URL(u, src).href;
+		return fetch(u, {cache: 'no-store', credentials: 'omit'}).then(function (r) {
+			if (!r.ok) {
+				throw new Error('GET ' + u + ': HTTP ' + r.status);
+			}
+			return r.json();
+		}).then(function (list) {
+			var out = [];
+			list.forEach(function (m) {
+				var t = m && Date.parse(m.sent_at);
+				if (t) {
+					out.push(String(m.body), t);
+				}
+			});
+			return out;
+		});
+	}
+
+	// live reports whether the early request is still the loader's to end:
+	// made, not ended, not adopted by the wasm yet.
+	function live() {
+		return early && !early.ended && !impl;
+	}
+
+	// end ends the early request before the wasm runs, as the wasm would:
+	// the signal's reason says why, and webotp:abort fires on the input and,
+	// for a removed input (whose events no longer reach the document), on
+	// the document too, with the input in detail.input.
+	function end(reason) {
+		var el = early.input, d = {reason: reason};
+		early.ended = reason;
+		early.ctl.abort(new DOMException('webotp: request aborted: ' + reason, 'AbortError'));
+		if (reason === 'removed') {
+			d.input = el;
+			fire(doc, 'webotp:abort', d);
+		}
+		fire(el, 'webotp:abort', d);
+	}
+
 	// arm starts the document's one get() for el at once, without waiting
 	// for the wasm: the wasm adopts it (handoff.early) and routes, aborts
-	// and fills it as its own. Until then page events that concern it are
-	// recorded for the wasm to replay. The promise is only held here; its
+	// and fills it as its own; until then the loader ends it on a submit of
+	// its form, its removal or pagehide. The promise is only held here; its
 	// rejection is handled, so it never reaches the console.
 	function arm(el) {
 		if (!el || dev(el) || el.disabled || el.readOnly || el.value) {
 			return;
 		}
 		try {
-			var ctl = new AbortController();
-			var p = navigator.credentials.get({otp: {transport: ['sms']}, signal: ctl.signal});
-			p.catch(function () {});
-			early = {input: el, ctl: ctl, promise: p, t: Date.now(), events: []};
+			early = request();
+			early.input = el;
+			early.t = Date.now();
+			early.ended = '';
 		} catch (e) {
 			// no navigator.credentials: the wasm reports it when it arms
 		}
-		function record(e) {
-			if (!impl) {
-				early.events.push([e.type, e.target]);
-			}
-		}
-		if (early) {
-			doc.addEventListener('submit', record, true);
-			win.addEventListener('pagehide', record);
-			win.addEventListener('pageshow', record);
-		}
+	}
+
+	// request calls navigator.credentials.get for an SMS code: {ctl (its
+	// AbortController), promise (its rejection handled)}. It throws where
+	// there is no navigator.credentials.
+	function request() {
+		var ctl = new AbortController();
+		var p = navigator.credentials.get({otp: {transport: ['sms']}, signal: ctl.signal});
+		p.catch(function () {});
+		return {ctl: ctl, promise: p};
 	}
 
 	function load(el, noArm) {
@@ -121,44 +238,56 @@
 			return;
 		}
 		started = true;
-		if (observer) {
-			observer.disconnect();
-		}
 		if (!('OTPCredential' in win) && !dev(el)) {
 			settle.reject(new DOMException('WebOTP is not available in this browser', 'NotSupportedError'));
 			return;
 		}
+		if (!dev(el) && !allowed()) {
+			return fail('NotAllowedError', 'webotp: the permissions policy does not allow otp-credentials here (an iframe needs allow="otp-credentials")', el);
+		}
+		doc.addEventListener('submit', function (e) {
+			if (live() && (early.input.form === e.target || e.target.contains(early.input))) {
+				end('submit');
+			}
+		}, true);
+		win.addEventListener('pagehide', function () {
+			hidden = true;
+			if (live()) {
+				end('hidden');
+			}
+		});
+		win.addEventListener('pageshow', function () { hidden = false; });
 		if (!noArm) {
 			arm(el);
 		}
 		var go = new Go();
-		var url = new URL('webotp.wasm', src).href;
 		// The handoff: what the wasm needs from here. Not enumerable, and the
 		// wasm deletes it once read.
 		Object.defineProperty(api, '__handoff', {configurable: true, value: {
 			script: script,
-			src: src,
 			t0: t0, // dev emulation offers only messages sent after this
-			early: early,
+			get early() { return early; },
+			get hidden() { return !!hidden; },
+			top: top,
 			define: define,
+			build: build,
+			get: request,
+			outbox: outbox,
 			ready: function (i) {
 				impl = i;
+				if (observer) {
+					observer.disconnect();
+				}
 				shims(false);
 				settle.resolve(api);
 			},
 			fail: fail
 		}});
-		fetch(url).then(function (r) {
-			if (!r.ok) {
-				throw new DOMException('HTTP ' + r.status, 'NetworkError');
-			}
-			// instantiateStreaming needs exactly application/wasm.
-			return WebAssembly.instantiateStreaming && /^application\/wasm\b/i.test(r.headers.get('Content-Type'))
-				? WebAssembly.instantiateStreaming(r, go.importObject)
-				: r.arrayBuffer().then(function (b) { return WebAssembly.instantiate(b, go.importObject); });
-		}).then(function (m) {
+		compile().then(function (m) {
+			return WebAssembly.instantiate(m, go.importObject);
+		}).then(function (instance) {
 			shims(true);
-			go.run(m.instance).catch(function () {});
+			go.run(instance).catch(function () {});
 			if (!impl) {
 				fail('UnknownError', 'webotp: the wasm did not start');
 			}
@@ -167,12 +296,33 @@
 		});
 	}
 
-	// A target input now, or the first to appear, starts the load.
-	function check() {
+	// target returns the first target input not switched off.
+	function target() {
 		var list = doc.querySelectorAll(SEL);
 		for (var i = 0; i < list.length; i++) {
 			if ((list[i].getAttribute('data-webotp') || '').toLowerCase() !== 'off') {
-				return load(list[i]);
+				return list[i];
+			}
+		}
+	}
+
+	// check runs now and after every mutation until the wasm runs. A target
+	// input starts the load. Before one appears, a page that will need the
+	// wasm soon (a phone number input, or data-webotp-preload on the script
+	// tag) fetches and compiles it, so that the code step finds it compiled
+	// and the code page in the HTTP cache. The early request's input
+	// removed ends that request and arms the next target.
+	function check() {
+		if (live() && !early.input.isConnected) {
+			end('removed');
+			arm(target());
+		}
+		if (!started) {
+			var el = target();
+			if (el) {
+				load(el);
+			} else if (!prefetched && (doc.querySelector(PHONE) || (script && script.hasAttribute('data-webotp-preload'))) && allowed()) {
+				prefetched = compile();
 			}
 		}
 	}
@@ -199,7 +349,8 @@
 			if (!impl) {
 				throw new DOMException('webotp.parse: not ready; await webotp.ready', 'InvalidStateError');
 			}
-			return impl.parse(String(message));
+			var r = impl.parse(String(message));
+			return r && {host: r[0], code: r[1], embeddedHost: r[2]};
 		}
 	};
 
@@ -207,9 +358,7 @@
 		load(null); // rejects ready: nothing to do in this browser
 		return;
 	}
+	observer = new MutationObserver(check);
+	observer.observe(doc, {childList: true, subtree: true, attributes: true, attributeFilter: ['autocomplete', 'is', 'data-webotp', 'type']});
 	check();
-	if (!started) {
-		observer = new MutationObserver(check);
-		observer.observe(doc, {childList: true, subtree: true, attributes: true, attributeFilter: ['autocomplete', 'is', 'data-webotp']});
-	}
 })();
