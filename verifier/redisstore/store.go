@@ -495,8 +495,8 @@ func (s *Store) ReserveCheck(ctx context.Context, appID, id string, keyIDs []str
 // (records hold no NUL, so neither does a key id that matches), "" for
 // nil, which accepts any key. A caller passes the same ids on every call
 // (a Service's keys), so the last list is kept rather than built per
-// check.
-func (s *Store) keyList(keyIDs []string) string {
+// check (as a script argument, boxed once).
+func (s *Store) keyList(keyIDs []string) any {
 	if keyIDs == nil {
 		return ""
 	}
@@ -511,7 +511,7 @@ func (s *Store) keyList(keyIDs []string) string {
 // keyListCache is the last key list keyList built.
 type keyListCache struct {
 	ids  []string
-	list string
+	list any // a string
 }
 
 // Approve marks a reserved, still current verification approved; see
