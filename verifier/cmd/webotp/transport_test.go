@@ -338,3 +338,36 @@ func TestAFloodUnderALowFileLimitLeavesTheServerRunning(t *testing.T) {
 	}
 	p.stop(t, syscall.SIGTERM)
 }
+
+func TestAnIdleConnectionIsClosedAfterIdleTimeout(t *testing.T) {
+	s := startInProcess(t, "--dev", "--addr", "127.0.0.1:0", "--idle-timeout", "300ms")
+	c, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	b, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("the idle connection was not closed: %v", err)
+	}
+	if !strings.HasPrefix(string(b), "HTTP/1.1 200") {
+		t.Errorf("answer %q", b)
+	}
+	if d := time.Since(start); d < 250*time.Millisecond {
+		t.Errorf("closed after %v, before the idle timeout", d)
+	}
+}
+
+func TestTheDevRoutesAnswerHEAD(t *testing.T) {
+	s := startInProcess(t, "--dev", "--addr", "127.0.0.1:0")
+	for _, path := range []string{"/dev/outbox", "/dev/inbox", "/", "/healthz"} {
+		if r := call(t, "HEAD", "http://"+s.addr+path, "", ""); r.status != 200 || len(r.body) != 0 {
+			t.Errorf("HEAD %s: %d, %d bytes", path, r.status, len(r.body))
+		}
+	}
+}
