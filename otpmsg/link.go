@@ -1,7 +1,6 @@
 package otpmsg
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 )
@@ -46,20 +45,69 @@ func linkURLProblem(s string) string {
 	if strings.IndexByte(s, '@') >= 0 {
 		return "must not contain '@' (no user information)"
 	}
-	u, err := url.Parse(s)
-	if err != nil || u.Opaque != "" || u.Host == "" {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
 		return "is not an absolute URL with a host"
 	}
-	switch u.Scheme {
+	authority := rest
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority = rest[:i]
+	}
+	host, ok := splitPort(authority)
+	if !ok || host == "" {
+		return "is not an absolute URL with a host"
+	}
+	for i := strings.IndexByte(rest, '%'); i >= 0; i = strings.IndexByte(rest, '%') {
+		if i+2 >= len(rest) || unhex(rest[i+1]) < 0 || unhex(rest[i+2]) < 0 {
+			return "has a '%' that is not a percent-escape"
+		}
+		rest = rest[i+3:]
+	}
+	switch scheme {
 	case "https":
 	case "http":
-		if h := u.Hostname(); h != "localhost" && h != "127.0.0.1" && h != "::1" {
+		if host != "localhost" && host != "127.0.0.1" && host != "[::1]" {
 			return "must be https (http only on localhost)"
 		}
 	default:
 		return "must be https (http only on localhost)"
 	}
 	return ""
+}
+
+// splitPort returns the host of an authority (no user information: '@'
+// is refused before), without its port, and whether the port, if any, is
+// digits. The URL is read here rather than with net/url, which would grow
+// the client's WebAssembly (otpmsg is linked into it) past its size budget
+// (make build prints the sizes).
+func splitPort(authority string) (string, bool) {
+	host, port := authority, ""
+	if strings.HasPrefix(authority, "[") {
+		end := strings.IndexByte(authority, ']')
+		if end < 0 {
+			return "", false
+		}
+		host, port = authority[:end+1], authority[end+1:]
+		if port != "" && port[0] != ':' {
+			return "", false
+		}
+		port = strings.TrimPrefix(port, ":")
+	} else if i := strings.LastIndexByte(authority, ':'); i >= 0 {
+		host, port = authority[:i], authority[i+1:]
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' ||
+			host[0] == '[' && (c == ':' || c == '[' && i == 0 || c == ']' && i == len(host)-1)) {
+			return "", false
+		}
+	}
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return "", false
+		}
+	}
+	return host, true
 }
 
 // Link returns the verification link of linkURL and code: linkURL with

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -215,6 +216,37 @@ func FuzzCodeFromURL(f *testing.F) {
 		}
 		if n, err := otpmsg.NormalizeCode(code); err != nil || n != code || len(code) > otpmsg.MaxCodeInput {
 			t.Fatalf("CodeFromURL(%q, %q) = %q, which is not a normalised code", fragment, query, code)
+		}
+	})
+}
+
+// FuzzCheckLinkURL checks the hand-read URL against net/url: every URL
+// CheckLinkURL accepts is, for net/url, an absolute http(s) URL with a
+// host, no user information and no fragment, and http only on loopback.
+func FuzzCheckLinkURL(f *testing.F) {
+	links, _ := loadLinks(f)
+	for _, c := range links {
+		f.Add(c.URL)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if otpmsg.CheckLinkURL(s) != nil {
+			return
+		}
+		u, err := url.Parse(s)
+		if err != nil {
+			t.Fatalf("CheckLinkURL accepts %q, net/url refuses it: %v", s, err)
+		}
+		if u.Host == "" || u.Opaque != "" || u.User != nil || u.Fragment != "" {
+			t.Fatalf("CheckLinkURL accepts %q: host %q, opaque %q, user %v, fragment %q", s, u.Host, u.Opaque, u.User, u.Fragment)
+		}
+		switch h := u.Hostname(); u.Scheme {
+		case "https":
+		case "http":
+			if h != "localhost" && h != "127.0.0.1" && h != "::1" {
+				t.Fatalf("CheckLinkURL accepts http on %q in %q", h, s)
+			}
+		default:
+			t.Fatalf("CheckLinkURL accepts scheme %q in %q", u.Scheme, s)
 		}
 	})
 }
