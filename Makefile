@@ -48,8 +48,9 @@ server:
 run: build
 	./bin/webotp serve --dev --addr $(ADDR)
 
-## test: lint, unit tests with -race, wasm tests under Node, browser and Redis tests.
+## test: lint, the client's size budgets, unit tests with -race, wasm tests under Node, browser and Redis tests.
 test: test-deps build lint
+	bash build/budgets.sh
 	$(GO) test -race -count=1 ./...
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./otpmsg/... ./wasm/...
 	bash build/fuzz.sh
