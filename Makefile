@@ -14,9 +14,10 @@ WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 
 # Debian packages, by the command they provide: what the build needs (the
 # client's precompressed assets), what the tests add (browser tests, Redis
-# tests, the wasm tests under Node) and what the benchmarks add.
+# tests, the wasm tests under Node, npm for the input-otp browser test) and
+# what the benchmarks add.
 BUILD_TOOLS := brotli:brotli gzip:gzip
-TEST_TOOLS  := chromium:chromium redis-server:redis-server node:nodejs
+TEST_TOOLS  := chromium:chromium redis-server:redis-server node:nodejs npm:npm
 BENCH_TOOLS := wrk:wrk taskset:util-linux
 
 # install-missing installs, through apt-get, the packages of $(1) whose command is missing.
