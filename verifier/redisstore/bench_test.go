@@ -23,22 +23,42 @@ import (
 // round trip to Redis does not leave the CPUs idle.
 const concurrency = 16
 
-// stores returns the stores the benchmarks compare: memstore, the
-// reference, and redisstore on a fresh local redis-server, with and
-// without auto-pipelining.
-func stores(b *testing.B) []struct {
+// benchStore is a store the benchmarks compare, with the Redis server it
+// runs on (nil for memstore).
+type benchStore struct {
 	name string
 	s    verifier.Store
-} {
+	srv  *redistest.Server
+}
+
+// measureCPU starts measuring the CPU a store costs per operation, the
+// Redis server's included; report reports it.
+func (st benchStore) measureCPU() (report func(b *testing.B)) {
+	if st.srv == nil {
+		return func(*testing.B) {}
+	}
+	return st.srv.MeasureCPU().Report
+}
+
+// stores returns the stores the benchmarks compare: memstore, the
+// reference, and redisstore on a fresh local redis-server, with and
+// without auto-pipelining, and with every command through the
+// auto-pipeliner (without the store's choice of sending a lone command
+// directly).
+func stores(b *testing.B) []benchStore {
 	mem := memstore.New(memstore.Options{})
 	b.Cleanup(func() { _ = mem.Close() })
-	addr, _ := redistest.Start(b)
-	red := open(b, "redis://"+addr, redisstore.Options{})
-	plain := open(b, "redis://"+addr, redisstore.Options{NoAutoPipeline: true})
-	return []struct {
-		name string
-		s    verifier.Store
-	}{{"memstore", mem}, {"redis", red}, {"redis-no-autopipeline", plain}}
+	srv := redistest.New(b, redistest.Options{})
+	red := open(b, "redis://"+srv.Addr, redisstore.Options{})
+	plain := open(b, "redis://"+srv.Addr, redisstore.Options{NoAutoPipeline: true})
+	always := open(b, "redis://"+srv.Addr, redisstore.Options{})
+	redisstore.AlwaysPipeline(always)
+	return []benchStore{
+		{"memstore", mem, nil},
+		{"redis", red, srv},
+		{"redis-always-pipeline", always, srv},
+		{"redis-no-autopipeline", plain, srv},
+	}
 }
 
 // BenchmarkReserveCheck is the store's share of a check: one script that
@@ -70,6 +90,7 @@ func BenchmarkReserveCheck(b *testing.B) {
 			b.SetParallelism(concurrency)
 			b.ReportAllocs()
 			b.ResetTimer()
+			report := st.measureCPU()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					i := next.Add(1) % n
@@ -79,6 +100,7 @@ func BenchmarkReserveCheck(b *testing.B) {
 					}
 				}
 			})
+			report(b)
 		})
 	}
 }
@@ -101,6 +123,7 @@ func BenchmarkCheck(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			report := st.measureCPU()
 			l := []verifier.Limit{{Key: "bench:fail:", PerPhone: true, Max: 20, Window: 24 * time.Hour}}
 			keyIDs := []string{"k1"}
 			for _, v := range vs {
@@ -111,6 +134,7 @@ func BenchmarkCheck(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			report(b)
 		})
 	}
 }
@@ -125,6 +149,7 @@ func BenchmarkCreate(b *testing.B) {
 			b.SetParallelism(concurrency)
 			b.ReportAllocs()
 			b.ResetTimer()
+			report := st.measureCPU()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					v := pending(b, t0)
@@ -134,6 +159,7 @@ func BenchmarkCreate(b *testing.B) {
 					}
 				}
 			})
+			report(b)
 		})
 	}
 }
@@ -246,6 +272,7 @@ func BenchmarkServiceWrongCheck(b *testing.B) {
 			b.SetParallelism(concurrency)
 			b.ReportAllocs()
 			b.ResetTimer()
+			report := st.measureCPU()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					r, err := svc.Check(ctx, app, ids[next.Add(1)%n], "0000000")
@@ -261,6 +288,7 @@ func BenchmarkServiceWrongCheck(b *testing.B) {
 					}
 				}
 			})
+			report(b)
 			b.ReportMetric(float64(refused.Load())/float64(b.N), "refused/op")
 		})
 	}

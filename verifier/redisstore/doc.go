@@ -6,9 +6,9 @@
 //
 // # Atomicity
 //
-// Every method that reads and writes is one Lua script, run with EVALSHA
-// and loaded again after NOSCRIPT (a restarted Redis), so each Store call
-// is atomic and costs one round trip; Get is one GET. Service makes one
+// Every method that reads and writes is one Lua script (lua/*.lua), run
+// with EVALSHA and loaded again after NOSCRIPT (a restarted Redis), so each
+// Store call is atomic and costs one round trip; Get is one GET. Service makes one
 // Store call per API request (two for a right code: ReserveCheck, then
 // Approve): the scripts refuse another app's verification themselves and
 // count PerPhone limits under the record's phone key, so no read comes
@@ -20,15 +20,15 @@
 //
 // # Keys
 //
-//	<prefix>{<id>}:r                 string: one verification (record.go)
+//	<prefix>{<id>}:r                 string: one verification (layout in record.go)
 //	<prefix>{<app>:<phone key>}:n    string: id of the newest verification
 //	<prefix>{<limit key>}:l          hash: fixed-window counter {n, e}
 //
 // A PerPhone limit's key is the key of a limit named Key+phone key. For
 // the methods that take an id the script builds it: Go passes the key up
 // to the name (prefix, "{", Key) in ARGV, and the script appends the
-// record's phone key and "}:l" (limitKeyEnd, the one constant both sides
-// use), so both name the same counter.
+// record's phone key and "}:l" (limitKeyEnd), so both name the same
+// counter.
 //
 // The phone appears in clear only inside the record (the API returns it
 // masked); every key holds keyed hashes (phone keys, limit keys from the
@@ -50,9 +50,8 @@
 // (DefaultClusterKeyPrefix, "{webotp}:"), so all webotp keys live in one
 // slot: every operation is then cluster-safe and atomic, and the cluster
 // gives replication and failover, not sharding. That is enough: a pending
-// verification takes a few hundred bytes and a verification costs a
-// handful of script runs, far below one node's capacity (see the
-// benchmarks). The per-key tags in braces above are inert under a tagged
+// verification is one small string and its counters, and a verification
+// costs a handful of script runs (make bench measures both). The per-key tags in braces above are inert under a tagged
 // prefix; they name the slot each key would take in a sharded layout. New
 // refuses a cluster client whose prefix has no tag, and the conformance
 // suite runs against a one-node cluster, which enforces the CROSSSLOT rule.
@@ -79,13 +78,13 @@
 // By default the commands of concurrent calls are auto-pipelined: sent
 // together in batches on few connections, which saves most of the system
 // calls a round trip per request costs on both sides (Options.NoAutoPipeline
-// turns it off). A batch waits up to Options.FlushDelay (50 µs) for more
-// commands while the queue is short. The conformance suite and the fault
-// tests run both ways.
+// turns it off). A batch waits up to Options.FlushDelay for more commands
+// while the queue is short; a command with at most one other under way
+// goes directly, so a lone request never waits for company. The
+// conformance suite and the fault tests run every way.
 //
 // A record is one string, not a hash: a script reads it with one GET and
-// changes a counter in place with SETRANGE, which costs Redis about a
-// quarter less per check than reading seventeen hash fields into Lua.
+// changes a counter in place with SETRANGE (record.go).
 //
 // A command is retried once by default: a script whose
 // reply was lost may then run twice, which can only count an event twice

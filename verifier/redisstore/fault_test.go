@@ -18,7 +18,7 @@ import (
 // (no call hangs), not performance figures. A stopped Redis refuses
 // connections at once; a hung one costs a write and a read timeout
 // (DefaultTimeout each) per attempt, two attempts, and the auto-pipeliner
-// replays a batch on a fresh connection: about 8 timeouts measured.
+// replays a batch on a fresh connection, which doubles that.
 const (
 	bound     = 6 * redisstore.DefaultTimeout
 	hungBound = 12 * redisstore.DefaultTimeout

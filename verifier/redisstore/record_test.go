@@ -157,6 +157,78 @@ func TestTheScriptsReadTheHeaderAsGoWritesIt(t *testing.T) {
 	}
 }
 
+// recordProbe reads every record field the scripts read through
+// record.lua, and answers the record with its four numbers rewritten to
+// ARGV[2..5] through record.lua.
+const recordProbe = `
+local v = ARGV[1]
+local app, phone_key, max_attempts, kid = first_fixed(v)
+local _, error_from = fixed(v, NONCE)
+v = put(v, ATTEMPTS_FROM, ATTEMPTS_TO, count(tonumber(ARGV[2])))
+v = put(v, SENDS_FROM, SENDS_TO, count(tonumber(ARGV[3])))
+v = put(v, EXPIRES_FROM, EXPIRES_TO, time(tonumber(ARGV[4])))
+v = put(v, RESEND_FROM, RESEND_TO, time(tonumber(ARGV[5])))
+return {
+  stored(ARGV[1]),
+  header(ARGV[1], ATTEMPTS_FROM, ATTEMPTS_TO), header(ARGV[1], SENDS_FROM, SENDS_TO),
+  header(ARGV[1], EXPIRES_FROM, EXPIRES_TO), header(ARGV[1], RESEND_FROM, RESEND_TO),
+  app, phone_key, max_attempts, kid,
+  (fixed(ARGV[1], MAX_SENDS)), (fixed(ARGV[1], LIFETIME)), (fixed(ARGV[1], COOLDOWN)), (fixed(ARGV[1], NONCE)),
+  string.sub(ARGV[1], error_from),
+  v,
+}
+`
+
+func TestTheLuaReadsTheRecordWhereGoWritesIt(t *testing.T) {
+	// record.lua names the record's positions with literal numbers; here
+	// it reads a record Go encoded, field by field, and writes its
+	// numbers back for Go to decode, so the two cannot drift apart.
+	addr, _ := redistest.Start(t)
+	s, err := Open("redis://"+addr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	v := storetest.Pending("app", at)
+	v.Stored, v.Attempts, v.Sends, v.MaxAttempts, v.MaxSends = verifier.StatusCanceled, 3, 2, 9, 7
+	v.KeyID, v.DeliveryError = "k7", "provider down"
+	rec, err := encodeRecord(v, "nonce.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := time.UnixMilli(-5).UTC()
+	reply, err := script(recordLua, recordProbe).Run(t.Context(), s.base, nil,
+		rec, 11, 12, ms(at.Add(time.Hour)), ms(moved)).Slice()
+	if err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	want := []any{
+		"canceled",
+		int64(3), int64(2), ms(v.ExpiresAt), ms(v.ResendAfter),
+		"app", v.PhoneKey, "9", "k7",
+		"7", "600000", "30000", "nonce.1",
+		"provider down",
+	}
+	if len(reply) != len(want)+1 {
+		t.Fatalf("probe answered %d values, want %d: %v", len(reply), len(want)+1, reply)
+	}
+	for i, w := range want {
+		if reply[i] != w {
+			t.Errorf("Lua read value %d as %#v, Go wrote %#v", i, reply[i], w)
+		}
+	}
+	got, err := decodeRecord(v.ID, reply[len(want)].(string))
+	if err != nil {
+		t.Fatalf("decoding the record Lua wrote: %v", err)
+	}
+	wantV := *v
+	wantV.Attempts, wantV.Sends, wantV.ExpiresAt, wantV.ResendAfter = 11, 12, at.Add(time.Hour), moved
+	if !reflect.DeepEqual(got, &wantV) {
+		t.Fatalf("record Lua wrote decodes to\n%+v\nwant\n%+v", got, &wantV)
+	}
+}
+
 func TestARetriedCreateRecognizesItsOwnRecord(t *testing.T) {
 	// A Create whose reply was lost runs again with the same nonce: it
 	// succeeds without counting its limits twice; another Create with the

@@ -35,10 +35,9 @@ const DefaultClusterKeyPrefix = "{webotp}:"
 // millisecond when it answers at all.
 const DefaultTimeout = 500 * time.Millisecond
 
-// DefaultFlushDelay is Options.FlushDelay's default. On loopback, with 64
-// concurrent checks and Redis sharing the verifier's core, it turns
-// batches of about 10 commands into about 70 and takes about 40% off the
-// CPU a check costs, on both sides.
+// DefaultFlushDelay is Options.FlushDelay's default: long enough for the
+// commands of concurrent requests to gather in one batch, short against a
+// request's round trip.
 const DefaultFlushDelay = 50 * time.Microsecond
 
 // Options configure a Store. The zero value connects to 127.0.0.1:6379
@@ -72,9 +71,9 @@ type Options struct {
 	// NoAutoPipeline turns off auto-pipelining. By default the commands of
 	// concurrent calls are sent together, in batches, on few connections
 	// (go-redis's AutoPipeline, marked experimental there): far fewer
-	// system calls on both sides, and 2 to 4 times the check throughput of
-	// a webotp instance under load. A batch lost to a network error is
-	// retried whole, so a script may run twice (see MaxRetries).
+	// system calls on both sides under load (BenchmarkServiceWrongCheck
+	// compares). A batch lost to a network error is retried whole, so a
+	// script may run twice (see MaxRetries).
 	NoAutoPipeline bool
 	// FlushDelay is how long auto-pipelining waits for more concurrent
 	// commands before it sends a batch, at most: go-redis shortens the
@@ -112,7 +111,7 @@ type Store struct {
 	// keys is the last key list the scripts were given; see keyList.
 	keys atomic.Pointer[keyListCache]
 
-	create, newest, resend, reserve, approve, cancel, delivery *redis.Script
+	scripts
 }
 
 // New returns a Store on opts.Client, or on a new client for opts.Addr. It
@@ -291,13 +290,7 @@ func newStore(rdb redis.UniversalClient, owned bool, opts Options) (*Store, erro
 		owned:     owned,
 		prefix:    prefix,
 		directMax: defaultDirectMax,
-		create:    redis.NewScript(createScript),
-		newest:    redis.NewScript(newestScript),
-		resend:    redis.NewScript(resendScript),
-		reserve:   redis.NewScript(reserveScript),
-		approve:   redis.NewScript(approveScript),
-		cancel:    redis.NewScript(cancelScript),
-		delivery:  redis.NewScript(deliveryScript),
+		scripts:   newScripts(),
 	}, nil
 }
 
@@ -311,6 +304,7 @@ const defaultDirectMax = 2
 // pick returns the client for one command (the auto-pipeliner, or the
 // client itself when few commands are under way) and the function to call
 // when the command is done.
+// Lone commands sent directly cost far less CPU and latency than through the pipeliner (go test -run '^$' -bench 'Check$' ./verifier/redisstore/: redis against redis-always-pipeline).
 func (s *Store) pick() (redis.UniversalClient, func()) {
 	if s.rdb == s.base {
 		return s.base, func() {}
@@ -366,9 +360,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 func (s *Store) recordKey(id string) string { return s.prefix + "{" + id + recordKeyEnd }
 
-// recordKeyEnd ends every record key, in Go and in the scripts. (Records
-// of the earlier hash layout ended in "}:v": they are not read, and
-// expire.)
+// recordKeyEnd ends every record key, in Go and in lua/newest.lua.
 const recordKeyEnd = "}:r"
 
 func (s *Store) newestKey(appID, phoneKey string) string {
@@ -382,7 +374,7 @@ func (s *Store) limitKey(key string) string { return s.limitKeyStart(key) + limi
 // so that its key is limitKey(key + phone key).
 func (s *Store) limitKeyStart(key string) string { return s.prefix + "{" + key }
 
-// limitKeyEnd ends every limit key, in Go and in the scripts.
+// limitKeyEnd ends every limit key, in Go and in lua/limits.lua.
 const limitKeyEnd = "}:l"
 
 // Create stores v if every limit has room; see verifier.Store.

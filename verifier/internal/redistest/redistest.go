@@ -393,3 +393,49 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// CPU returns the CPU time the server has used, user and system (INFO
+// used_cpu_user and used_cpu_sys), or fails the test.
+func (s *Server) CPU() time.Duration {
+	s.t.Helper()
+	var total time.Duration
+	for _, f := range []string{"used_cpu_user", "used_cpu_sys"} {
+		x, err := strconv.ParseFloat(s.Info(f), 64)
+		if err != nil {
+			s.t.Fatalf("redistest: INFO %s: %v", f, err)
+		}
+		total += time.Duration(x * float64(time.Second))
+	}
+	return total
+}
+
+// CPUMeter measures the CPU time a benchmark costs this process (client)
+// and the server, per operation: a store's cost on a path is both.
+type CPUMeter struct {
+	srv          *Server
+	self, server time.Duration
+}
+
+// MeasureCPU starts measuring; call it after the benchmark's setup.
+func (s *Server) MeasureCPU() *CPUMeter {
+	return &CPUMeter{srv: s, self: processCPU(), server: s.CPU()}
+}
+
+// Report reports the CPU time per operation since MeasureCPU: of this
+// process (client-cpu-ns/op), of the server (redis-cpu-ns/op) and their
+// sum (cpu-ns/op).
+func (m *CPUMeter) Report(b *testing.B) {
+	self := processCPU() - m.self
+	server := m.srv.CPU() - m.server
+	n := float64(b.N)
+	b.ReportMetric(float64(self)/n, "client-cpu-ns/op")
+	b.ReportMetric(float64(server)/n, "redis-cpu-ns/op")
+	b.ReportMetric(float64(self+server)/n, "cpu-ns/op")
+}
+
+// processCPU is the CPU time this process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -35,3 +35,16 @@ func TestStartReturnsAnAddressThatAnswers(t *testing.T) {
 		t.Fatal("PING answered after stop")
 	}
 }
+
+func TestAServerReportsTheCPUItUsed(t *testing.T) {
+	s := New(t, Options{})
+	before := s.CPU()
+	for range 2000 {
+		if _, err := s.Command("SET", "k", "v"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := s.CPU(); after <= before {
+		t.Fatalf("server CPU %v after 2000 commands, %v before: want more", after, before)
+	}
+}
