@@ -5,8 +5,8 @@
 // mutex; an operation locks every shard it touches in ascending order, so
 // each operation is atomic and shards never deadlock. Records are packed
 // (ids as 16-byte keys, times as Unix milliseconds, repeated strings
-// interned): about 180 bytes per pending verification with its indices,
-// 215 with its per-phone limit counter (BenchmarkPendingMemory).
+// interned), so that a million pending verifications fit in a few hundred
+// megabytes (record.go).
 //
 // Records are kept until their code's expiry plus verifier.Retention and
 // counters until their window ends; Sweep removes the others, and New
