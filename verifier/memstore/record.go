@@ -19,7 +19,7 @@ var ids = base64.RawURLEncoding.Strict()
 // strings that repeat (app, key id, origins) one index into the shard's
 // interner, and the phone and phone key are packed when they have the
 // usual form; what does not fit waits in the shard's ext map.
-// Packed rather than a copy of the verifier.Verification: a plain copy would take the README's 300 B per pending verification and more (go test -run '^$' -bench PendingMemory -benchtime 1x ./verifier/memstore/).
+// Packed, because a plain copy of each verifier.Verification would break the README's 300 B per pending verification (go test -run '^$' -bench PendingMemory -benchtime 1x ./verifier/memstore/).
 type record struct {
 	phoneKey    [16]byte
 	phone       uint64 // the digits of an E.164 number

@@ -304,7 +304,7 @@ const defaultDirectMax = 2
 // pick returns the client for one command (the auto-pipeliner, or the
 // client itself when few commands are under way) and the function to call
 // when the command is done.
-// Lone commands sent directly cost far less CPU and latency than through the pipeliner (go test -run '^$' -bench 'Check$' ./verifier/redisstore/: redis against redis-always-pipeline).
+// Lone commands sent directly cost far less CPU and latency than through the pipeliner (go test -run '^$' -bench '^BenchmarkCheck$' ./verifier/redisstore/: redis against redis-always-pipeline).
 func (s *Store) pick() (redis.UniversalClient, func()) {
 	if s.rdb == s.base {
 		return s.base, func() {}
