@@ -52,7 +52,8 @@ type Limits struct {
 	AppSendWindow      time.Duration // (default 1 min)
 }
 
-// DefaultLimits are the limits of ARCHITECTURE.md's security table.
+// DefaultLimits are the defaults of the README's security model (its table
+// of limits).
 func DefaultLimits() Limits {
 	return Limits{
 		CodeLength:         6,

@@ -11,7 +11,7 @@ import (
 // input, input over otpmsg.MaxCodeInput bytes and anything but digits are
 // invalid_code and consume no attempt (no code is made of them); digits of
 // the wrong length are a wrong guess like any other.
-func normalizeCode(s string) (string, *Error) {
+func normalizeCode(s string) (string, error) {
 	c, err := otpmsg.NormalizeCode(s)
 	switch {
 	case err == nil:

@@ -11,9 +11,9 @@ import (
 type Code string
 
 // The error codes of the domain. httpapi maps each to an HTTP status in one
-// table.
+// table, with the few codes only the transport has (invalid_json,
+// unauthorized...).
 const (
-	CodeInvalidJSON          Code = "invalid_json"
 	CodeInvalidRequest       Code = "invalid_request"
 	CodeInvalidPhone         Code = "invalid_phone"
 	CodeInvalidOrigin        Code = "invalid_origin"
@@ -27,7 +27,6 @@ const (
 	CodeDeliveryFailed       Code = "delivery_failed"
 	CodeStoreUnavailable     Code = "store_unavailable"
 	CodeKeyUnavailable       Code = "key_unavailable"
-	CodeUnauthorized         Code = "unauthorized"
 	CodeInternal             Code = "internal"
 )
 

@@ -21,7 +21,7 @@ func (k *serviceKey) hash(appID, value string) string {
 
 // ipHash is the keyed hash of a client IP, by the network clientNet
 // limits it by.
-func (k *serviceKey) ipHash(appID, ip string) (string, *Error) {
+func (k *serviceKey) ipHash(appID, ip string) (string, error) {
 	a, err := netip.ParseAddr(ip)
 	if err != nil || a.Zone() != "" {
 		return "", Errorf(CodeInvalidRequest, "client_ip must be an IPv4 or IPv6 address.")

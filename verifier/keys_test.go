@@ -55,7 +55,7 @@ func TestEveryFormOfAnIPv4AddressHasOneLimitKey(t *testing.T) {
 		}
 	}
 	for _, ip := range []string{"", "203.0.113", "fe80::1%eth0", "203.0.113.7/32", " 203.0.113.7"} {
-		if _, err := k.ipHash("shop", ip); err == nil || err.Code != CodeInvalidRequest {
+		if _, err := k.ipHash("shop", ip); ErrorCode(err) != CodeInvalidRequest {
 			t.Errorf("ipHash(%q) = %v, want invalid_request", ip, err)
 		}
 	}

@@ -3,9 +3,10 @@ package verifier
 import "time"
 
 // limitBounds returns the smallest and largest values Normalize lets each
-// limit take. Upper bounds come from ARCHITECTURE.md (code length 4-10,
-// lifetime at most 10 min, NIST's 100 failures); the others keep a
-// misconfiguration from disabling a protection.
+// limit take, the bounds of the README's security model: code length 4-10,
+// a lifetime of at most 10 min (NIST SP 800-63B), at most 100 failures per
+// phone (RFC 4226 §7.3); the others keep a misconfiguration from disabling
+// a protection.
 func limitBounds() (lo, hi Limits) {
 	return Limits{
 			CodeLength: 4, Lifetime: 30 * time.Second, MaxAttempts: 1, MaxSends: 1,

@@ -10,7 +10,7 @@ import (
 // https (http only for localhost when dev) and returns it as browsers
 // serialize it (lowercase, IDN as punycode, no default port) with the host
 // an SMS names.
-func canonicalOrigin(origin string, dev bool) (canon, host string, err *Error) {
+func canonicalOrigin(origin string, dev bool) (canon, host string, err error) {
 	host, herr := otpmsg.HostFromOrigin(origin)
 	if herr != nil {
 		return "", "", Errorf(CodeInvalidOrigin, "The origin must be exactly https://host[:port], without path, query or user.")
@@ -36,7 +36,7 @@ func canonicalOrigin(origin string, dev bool) (canon, host string, err *Error) {
 
 // allowedOrigin checks origin and that app allows it; it returns the
 // canonical origin and its SMS host.
-func allowedOrigin(app *App, origin string, dev bool) (canon, host string, err *Error) {
+func allowedOrigin(app *App, origin string, dev bool) (canon, host string, err error) {
 	canon, host, err = canonicalOrigin(origin, dev)
 	if err != nil {
 		return "", "", err

@@ -25,7 +25,7 @@ var refusedNumberTypes = []phonenumbers.PhoneNumberType{
 
 // parsePhone reads an international number written with a leading "+" in
 // any format phonenumbers accepts and returns it as E.164 with its region.
-func parsePhone(s string) (n *phonenumbers.PhoneNumber, e164, region string, err *Error) {
+func parsePhone(s string) (n *phonenumbers.PhoneNumber, e164, region string, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, "", "", Errorf(CodeInvalidPhone, "The phone number is missing.")
@@ -42,7 +42,7 @@ func parsePhone(s string) (n *phonenumbers.PhoneNumber, e164, region string, err
 
 // checkPhone parses s and applies app's country allowlist and the refused
 // number types.
-func checkPhone(app *App, s string) (string, *Error) {
+func checkPhone(app *App, s string) (string, error) {
 	n, e164, region, err := parsePhone(s)
 	if err != nil {
 		return "", err

@@ -142,18 +142,18 @@ func (s *Service) Ready(ctx context.Context) error { return s.cfg.Store.Ping(ctx
 // counted are given back.
 func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verification, error) {
 	lim := app.Limits.Normalize()
-	phone, perr := checkPhone(app, req.Phone)
-	if perr != nil {
-		return nil, perr
+	phone, err := checkPhone(app, req.Phone)
+	if err != nil {
+		return nil, err
 	}
-	origin, host, oerr := allowedOrigin(app, req.Origin, s.cfg.Dev)
-	if oerr != nil {
-		return nil, oerr
+	origin, host, err := allowedOrigin(app, req.Origin, s.cfg.Dev)
+	if err != nil {
+		return nil, err
 	}
 	var embedded, embeddedHost string
 	if req.EmbeddedOrigin != "" {
-		if embedded, embeddedHost, oerr = allowedOrigin(app, req.EmbeddedOrigin, s.cfg.Dev); oerr != nil {
-			return nil, oerr
+		if embedded, embeddedHost, err = allowedOrigin(app, req.EmbeddedOrigin, s.cfg.Dev); err != nil {
+			return nil, err
 		}
 	}
 	key := &s.keys[0]
@@ -242,13 +242,13 @@ func (s *Service) Resend(ctx context.Context, app *App, id string) (*Verificatio
 		// its contract.
 		return nil, s.keyUnavailable("resend", id, v.KeyID)
 	}
-	_, host, oerr := canonicalOrigin(v.Origin, true)
+	_, host, err := canonicalOrigin(v.Origin, true)
 	var embeddedHost string
-	if oerr == nil && v.EmbeddedOrigin != "" {
-		_, embeddedHost, oerr = canonicalOrigin(v.EmbeddedOrigin, true)
+	if err == nil && v.EmbeddedOrigin != "" {
+		_, embeddedHost, err = canonicalOrigin(v.EmbeddedOrigin, true)
 	}
-	if oerr != nil {
-		return nil, s.internal("resend", id, fmt.Errorf("stored origin: %w", oerr))
+	if err != nil {
+		return nil, s.internal("resend", id, fmt.Errorf("stored origin: %w", err))
 	}
 	m, err := s.message(app, key, v, host, embeddedHost, lim.CodeLength)
 	if err != nil {
@@ -262,9 +262,9 @@ func (s *Service) Resend(ctx context.Context, app *App, id string) (*Verificatio
 
 // Check compares code with the verification's current code.
 func (s *Service) Check(ctx context.Context, app *App, id, input string) (*CheckResult, error) {
-	c, cerr := normalizeCode(input)
-	if cerr != nil {
-		return nil, cerr
+	c, err := normalizeCode(input)
+	if err != nil {
+		return nil, err
 	}
 	return s.check(ctx, app, id, c)
 }
@@ -273,13 +273,13 @@ func (s *Service) Check(ctx context.Context, app *App, id, input string) (*Check
 // 404 when there is none, 409 not_pending when the newest is no longer
 // pending (an older pending one does not check: a new start supersedes).
 func (s *Service) CheckPhone(ctx context.Context, app *App, phone, input string) (*CheckResult, error) {
-	c, cerr := normalizeCode(input)
-	if cerr != nil {
-		return nil, cerr
+	c, err := normalizeCode(input)
+	if err != nil {
+		return nil, err
 	}
-	_, e164, _, perr := parsePhone(phone)
-	if perr != nil {
-		return nil, perr
+	_, e164, _, err := parsePhone(phone)
+	if err != nil {
+		return nil, err
 	}
 	var newest *Verification
 	for i := range s.keys {

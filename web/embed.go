@@ -1,5 +1,6 @@
 // Package web holds the browser side's sources (the loader, the demo site,
-// the end-to-end tests) and embeds the built client assets and the demo.
+// the development pages, the end-to-end tests) and embeds the built client
+// assets, the demo and the development pages.
 package web
 
 import (
@@ -20,6 +21,15 @@ func Dist() fs.FS { return sub(dist, "dist") }
 
 // Demo returns the demo site that `webotp serve --dev` serves at /.
 func Demo() fs.FS { return sub(demo, "demo") }
+
+//go:embed all:dev
+var dev embed.FS
+
+// Dev returns the pages that `webotp serve --dev` serves under /dev/: the
+// dev inbox (inbox/index.html, with its script and style sheet as files,
+// so that the page runs under a Content-Security-Policy without
+// 'unsafe-inline').
+func Dev() fs.FS { return sub(dev, "dev") }
 
 func sub(f embed.FS, dir string) fs.FS {
 	s, err := fs.Sub(f, dir)

@@ -27,11 +27,9 @@ func idParam(ctx *fasthttp.RequestCtx) (string, error) {
 
 // requestContext bounds the store and sender work of one request. It is
 // deliberately not the fasthttp.RequestCtx, whose Done closes at shutdown:
-// in-flight requests must finish during a graceful shutdown. It arms a
-// timer only when the work waits on its Done (see deadlineCtx).
-func (s *Server) requestContext() (context.Context, func()) {
-	c := newDeadlineCtx(s.cfg.RequestTimeout)
-	return c, c.release
+// in-flight requests must finish during a graceful shutdown.
+func (s *Server) requestContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 }
 
 func (s *Server) start(ctx *fasthttp.RequestCtx, app *verifier.App) {

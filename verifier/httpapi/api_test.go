@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/webotp/webotp/verifier"
 	"github.com/webotp/webotp/verifier/memstore"
 )
@@ -318,18 +320,43 @@ func (f fakeService) Cancel(context.Context, *verifier.App, string) (*verifier.V
 }
 func (f fakeService) Ready(context.Context) error { return f.fail() }
 
+// hangingService's Get waits until its context ends, as a store that no
+// longer answers would, and reports how it ended.
+type hangingService struct {
+	fakeService
+	ended chan error
+}
+
+func (h hangingService) Get(ctx context.Context, _ *verifier.App, _ string) (*verifier.Verification, error) {
+	<-ctx.Done()
+	h.ended <- ctx.Err()
+	return nil, verifier.StoreUnavailable(ctx.Err())
+}
+
+func TestAHangingStoreIsCutOffAtTheRequestTimeout(t *testing.T) {
+	svc := hangingService{ended: make(chan error, 1)}
+	e := newEnv(t, envOptions{service: svc, config: func(c *Config) { c.RequestTimeout = 50 * time.Millisecond }})
+	a := e.do(t, req{method: "GET", path: "/v1/verifications/abcdefghijklmnopqrstuv", key: shopKey})
+	if a.status != 503 || a.errorCode() != "store_unavailable" {
+		t.Fatalf("%d %s", a.status, a.raw)
+	}
+	if err := <-svc.ended; !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the request's context ended with %v, want its deadline", err)
+	}
+}
+
 func TestTheErrorTable(t *testing.T) {
 	tests := []struct {
 		err    error
 		status int
 		code   string
 	}{
-		{verifier.Errorf(verifier.CodeInvalidJSON, "x"), 400, "invalid_json"},
+		{verifier.Errorf(CodeInvalidJSON, "x"), 400, "invalid_json"},
 		{verifier.Errorf(verifier.CodeInvalidRequest, "x"), 400, "invalid_request"},
 		{verifier.Errorf(verifier.CodeInvalidPhone, "x"), 400, "invalid_phone"},
 		{verifier.Errorf(verifier.CodeInvalidOrigin, "x"), 400, "invalid_origin"},
 		{verifier.Errorf(verifier.CodeInvalidCode, "x"), 400, "invalid_code"},
-		{verifier.Errorf(verifier.CodeUnauthorized, "x"), 401, "unauthorized"},
+		{verifier.Errorf(CodeUnauthorized, "x"), 401, "unauthorized"},
 		{verifier.Errorf(verifier.CodeOriginNotAllowed, "x"), 403, "origin_not_allowed"},
 		{verifier.Errorf(verifier.CodeCountryNotAllowed, "x"), 403, "country_not_allowed"},
 		{verifier.Errorf(verifier.CodeNumberTypeNotAllowed, "x"), 403, "number_type_not_allowed"},
@@ -340,6 +367,14 @@ func TestTheErrorTable(t *testing.T) {
 		{verifier.StoreUnavailable(errors.New("down")), 503, "store_unavailable"},
 		{verifier.KeyUnavailable("k9"), 503, "key_unavailable"},
 		{verifier.Errorf(verifier.CodeInternal, "x"), 500, "internal"},
+		{verifier.Errorf(CodeUnsupportedMediaType, "x"), 415, "unsupported_media_type"},
+		{verifier.Errorf(CodeMethodNotAllowed, "x"), 405, "method_not_allowed"},
+		{verifier.Errorf(CodePayloadTooLarge, "x"), 413, "payload_too_large"},
+		{verifier.Errorf(CodeHeadersTooLarge, "x"), 431, "headers_too_large"},
+		{verifier.Errorf(CodeRequestTimeout, "x"), 408, "request_timeout"},
+		{verifier.Errorf(CodeHostNotAllowed, "x"), 421, "host_not_allowed"},
+		{verifier.Errorf(CodeServerBusy, "x"), 503, "server_busy"},
+		{verifier.Errorf("no_such_code", "x"), 500, "internal"},
 		{fmt.Errorf("wrapped: %w", verifier.ErrNotFound), 404, "not_found"},
 		{errors.New("some internal failure with details"), 500, "internal"},
 	}
@@ -361,6 +396,40 @@ func TestTheErrorTable(t *testing.T) {
 				t.Errorf("not pending without status: %s", a.raw)
 			}
 		})
+	}
+}
+
+func TestARouteAddedWithHandleAnswersErrorsAsTheAPIDoes(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.srv.Handle("GET", "/extra/{what}", func(ctx *fasthttp.RequestCtx) {
+		switch ctx.UserValue("what") {
+		case "missing":
+			e.srv.WriteError(ctx, verifier.ErrNotFound)
+		case "limited":
+			e.srv.WriteError(ctx, fmt.Errorf("extra: %w", verifier.RateLimited(3*time.Second, "Slow down.")))
+		default:
+			e.srv.WriteError(ctx, errors.New("extra: disk on fire"))
+		}
+	})
+	tests := []struct {
+		name, path string
+		status     int
+		body       string
+	}{
+		{"a domain error answers its code's status", "/extra/missing", 404, `{"error":{"code":"not_found","message":"No such verification."}}`},
+		{"a wrapped one too, with its details", "/extra/limited", 429, `{"error":{"code":"rate_limited","message":"Slow down.","retry_after":3}}`},
+		{"any other error is internal, its cause hidden", "/extra/broken", 500, `{"error":{"code":"internal","message":"Internal error."}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := e.direct(t, req{method: "GET", path: tt.path})
+			if a.status != tt.status || string(a.raw) != tt.body || a.header["content-type"] != "application/json" || a.header["cache-control"] != "no-store" {
+				t.Errorf("%d %q %q %s", a.status, a.header["content-type"], a.header["cache-control"], a.raw)
+			}
+		})
+	}
+	if log := e.log.String(); !strings.Contains(log, "disk on fire") || !strings.Contains(log, "route=/extra/{what}") {
+		t.Errorf("the internal error was not logged with its route:\n%s", log)
 	}
 }
 

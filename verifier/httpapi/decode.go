@@ -76,7 +76,7 @@ func decodeJSON(body []byte, v any, emptyOK bool) error {
 		return nil
 	}
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return verifier.Errorf(verifier.CodeInvalidJSON, "The request body must be a JSON object.")
+		return verifier.Errorf(CodeInvalidJSON, "The request body must be a JSON object.")
 	}
 	if err := json.Unmarshal(trimmed, v, json.RejectUnknownMembers(true)); err != nil {
 		reflect.ValueOf(v).Elem().SetZero()
@@ -95,13 +95,13 @@ func jsonError(err error) error {
 	var syn *jsontext.SyntacticError
 	switch {
 	case errors.As(err, &syn) && errors.Is(syn.Err, jsontext.ErrDuplicateName):
-		return verifier.Errorf(verifier.CodeInvalidJSON, "The key %q appears more than once.", quotedKey(syn.JSONPointer))
+		return verifier.Errorf(CodeInvalidJSON, "The key %q appears more than once.", quotedKey(syn.JSONPointer))
 	case errors.As(err, &se) && errors.Is(se.Err, json.ErrUnknownName):
-		return verifier.Errorf(verifier.CodeInvalidJSON, "The key %q is not one this request takes (keys are case-sensitive).", quotedKey(se.JSONPointer))
+		return verifier.Errorf(CodeInvalidJSON, "The key %q is not one this request takes (keys are case-sensitive).", quotedKey(se.JSONPointer))
 	case errors.As(err, &se) && se.GoType != nil && se.GoType.Kind() == reflect.String && se.JSONPointer != "":
-		return verifier.Errorf(verifier.CodeInvalidJSON, "The field %q must be a JSON string.", quotedKey(se.JSONPointer))
+		return verifier.Errorf(CodeInvalidJSON, "The field %q must be a JSON string.", quotedKey(se.JSONPointer))
 	default:
-		return verifier.Errorf(verifier.CodeInvalidJSON, "The request body is not valid JSON.")
+		return verifier.Errorf(CodeInvalidJSON, "The request body is not valid JSON.")
 	}
 }
 

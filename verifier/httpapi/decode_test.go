@@ -72,7 +72,7 @@ func checkStrict(t *testing.T, data []byte, v any) {
 	err := decodeJSON(data, v, false)
 	rv := reflect.ValueOf(v).Elem()
 	if err != nil {
-		if verifier.ErrorCode(err) != verifier.CodeInvalidJSON {
+		if verifier.ErrorCode(err) != CodeInvalidJSON {
 			t.Fatalf("%q: refused with %v, want invalid_json", data, err)
 		}
 		if !rv.IsZero() {
@@ -185,7 +185,7 @@ func TestDecodeJSONIsStrict(t *testing.T) {
 				return
 			}
 			var e *verifier.Error
-			if !errors.As(err, &e) || e.Code != verifier.CodeInvalidJSON || !strings.Contains(e.Message, tt.message) {
+			if !errors.As(err, &e) || e.Code != CodeInvalidJSON || !strings.Contains(e.Message, tt.message) {
 				t.Fatalf("err %v, want invalid_json saying %q", err, tt.message)
 			}
 		})
@@ -195,7 +195,7 @@ func TestDecodeJSONIsStrict(t *testing.T) {
 func TestTheStartBodyBindsOneOrigin(t *testing.T) {
 	var b startBody
 	err := decodeJSON([]byte(`{"origin":"https://www.example.com","Origin":"https://pay.example.net"}`), &b, false)
-	if verifier.ErrorCode(err) != verifier.CodeInvalidJSON || b != (startBody{}) {
+	if verifier.ErrorCode(err) != CodeInvalidJSON || b != (startBody{}) {
 		t.Fatalf("got %+v, %v; want invalid_json", b, err)
 	}
 }
@@ -206,7 +206,7 @@ func TestAnEmptyBodyIsAnEmptyObjectOnlyWhereAllowed(t *testing.T) {
 		t.Errorf("an empty body where allowed: %v", err)
 	}
 	var c checkBody
-	if err := decodeJSON(nil, &c, false); verifier.ErrorCode(err) != verifier.CodeInvalidJSON {
+	if err := decodeJSON(nil, &c, false); verifier.ErrorCode(err) != CodeInvalidJSON {
 		t.Errorf("an empty body where an object is required: %v", err)
 	}
 }

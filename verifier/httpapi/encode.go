@@ -8,13 +8,13 @@ import (
 	"github.com/webotp/webotp/verifier"
 )
 
-// The API's answers are encoded by hand, appending to a buffer, rather than
-// with encoding/json's reflection: they are on the hot path of every check.
-// The bytes are exactly what json.Marshal gives for the same values
-// (encode_test.go compares them), so the API.md §2 contract is unchanged.
+// The API's answers are appended by hand to a buffer on the stack, byte for
+// byte what json.Marshal gives for the same values (encode_test.go compares
+// them, and fuzzes appendString against it).
+// Hand-written, not encoding/json: saves ≥10% CPU per check: go test -run '^$' -bench 'BenchmarkCheckHandler$|BenchmarkEncodeCheck' -cpu 1 ./verifier/httpapi/ (make bench prints the figure).
 
-// appendVerification appends the API's verification object (API.md §2),
-// as json.Marshal(verificationJSON) would.
+// appendVerification appends the API's verification object (see the
+// package doc), as json.Marshal(verificationJSON) would.
 func appendVerification(b []byte, v *verifier.Verification, now time.Time) []byte {
 	b = append(b, `{"id":`...)
 	b = appendString(b, v.ID)

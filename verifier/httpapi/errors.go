@@ -12,66 +12,79 @@ import (
 	"github.com/webotp/webotp/verifier"
 )
 
-// Codes of errors that only HTTP has; the domain's are in package verifier.
+// The codes of the errors only the HTTP layer answers; the domain's codes
+// are declared in package verifier, and statuses maps both. Like the
+// domain's, clients depend on these strings: never rename one.
 const (
-	codePayloadTooLarge  verifier.Code = "payload_too_large"
-	codeMethodNotAllowed verifier.Code = "method_not_allowed"
-	codeHeadersTooLarge  verifier.Code = "headers_too_large"
-	codeRequestTimeout   verifier.Code = "request_timeout"
-	codeHostNotAllowed   verifier.Code = "host_not_allowed"
-	codeServerBusy       verifier.Code = "server_busy"
-
-	// A request body sent as anything but application/json.
-	codeUnsupportedMediaType verifier.Code = "unsupported_media_type"
+	// CodeInvalidJSON: the body is not the JSON object the route takes.
+	CodeInvalidJSON verifier.Code = "invalid_json"
+	// CodeUnauthorized: no API key, or one no app is configured with.
+	CodeUnauthorized verifier.Code = "unauthorized"
+	// CodeUnsupportedMediaType: a body sent as anything but
+	// application/json.
+	CodeUnsupportedMediaType verifier.Code = "unsupported_media_type"
+	// CodeMethodNotAllowed: the path exists, not with this method.
+	CodeMethodNotAllowed verifier.Code = "method_not_allowed"
+	// CodePayloadTooLarge: a body over MaxBodySize.
+	CodePayloadTooLarge verifier.Code = "payload_too_large"
+	// CodeHeadersTooLarge: request headers over fasthttp's buffer.
+	CodeHeadersTooLarge verifier.Code = "headers_too_large"
+	// CodeRequestTimeout: the request was not received within
+	// Config.ReadTimeout.
+	CodeRequestTimeout verifier.Code = "request_timeout"
+	// CodeHostNotAllowed: a Host that Config.AllowHost refuses.
+	CodeHostNotAllowed verifier.Code = "host_not_allowed"
+	// CodeServerBusy: a connection over Config.MaxConns.
+	CodeServerBusy verifier.Code = "server_busy"
 )
 
 var (
-	errPayloadTooLarge  = &verifier.Error{Code: codePayloadTooLarge, Message: "The request body is larger than 16 KiB."}
-	errMethodNotAllowed = &verifier.Error{Code: codeMethodNotAllowed, Message: "This method is not allowed on this path."}
-	errHeadersTooLarge  = &verifier.Error{Code: codeHeadersTooLarge, Message: "The request headers are too large."}
-	errRequestTimeout   = &verifier.Error{Code: codeRequestTimeout, Message: "The request was not received in time."}
-	errUnauthorized     = &verifier.Error{Code: verifier.CodeUnauthorized, Message: "A valid API key is required, sent as: Authorization: Bearer KEY."}
-	errHostNotAllowed   = &verifier.Error{Code: codeHostNotAllowed, Message: "This server does not answer for this Host."}
-	errServerBusy       = &verifier.Error{Code: codeServerBusy, Message: "The server has too many connections open; try again shortly."}
+	errPayloadTooLarge  = &verifier.Error{Code: CodePayloadTooLarge, Message: "The request body is larger than 16 KiB."}
+	errMethodNotAllowed = &verifier.Error{Code: CodeMethodNotAllowed, Message: "This method is not allowed on this path."}
+	errHeadersTooLarge  = &verifier.Error{Code: CodeHeadersTooLarge, Message: "The request headers are too large."}
+	errRequestTimeout   = &verifier.Error{Code: CodeRequestTimeout, Message: "The request was not received in time."}
+	errUnauthorized     = &verifier.Error{Code: CodeUnauthorized, Message: "A valid API key is required, sent as: Authorization: Bearer KEY."}
+	errHostNotAllowed   = &verifier.Error{Code: CodeHostNotAllowed, Message: "This server does not answer for this Host."}
+	errServerBusy       = &verifier.Error{Code: CodeServerBusy, Message: "The server has too many connections open; try again shortly."}
 	errTooManyConns     = &verifier.Error{Code: verifier.CodeRateLimited, Message: "Too many connections are open from your address.", RetryAfter: time.Second}
 
-	errUnsupportedMediaType = &verifier.Error{Code: codeUnsupportedMediaType, Message: "The request body must be sent as Content-Type: application/json."}
+	errUnsupportedMediaType = &verifier.Error{Code: CodeUnsupportedMediaType, Message: "The request body must be sent as Content-Type: application/json."}
 )
 
-// Status is the one table from error codes to HTTP statuses; other
-// front ends (the net/http comparison in build/bench) use it too.
-func Status(c verifier.Code) int {
-	switch c {
-	case verifier.CodeInvalidJSON, verifier.CodeInvalidRequest, verifier.CodeInvalidPhone,
+// statusOf is the one table from error codes, the domain's and the
+// transport's, to HTTP statuses; a code it lacks is answered as internal.
+func statusOf(code verifier.Code) int {
+	switch code {
+	case CodeInvalidJSON, verifier.CodeInvalidRequest, verifier.CodeInvalidPhone,
 		verifier.CodeInvalidOrigin, verifier.CodeInvalidCode:
 		return fasthttp.StatusBadRequest
-	case verifier.CodeUnauthorized:
+	case CodeUnauthorized:
 		return fasthttp.StatusUnauthorized
 	case verifier.CodeOriginNotAllowed, verifier.CodeCountryNotAllowed, verifier.CodeNumberTypeNotAllowed:
 		return fasthttp.StatusForbidden
 	case verifier.CodeNotFound:
 		return fasthttp.StatusNotFound
-	case codeMethodNotAllowed:
+	case CodeMethodNotAllowed:
 		return fasthttp.StatusMethodNotAllowed
-	case codeRequestTimeout:
+	case CodeRequestTimeout:
 		return fasthttp.StatusRequestTimeout
-	case codeHostNotAllowed:
+	case CodeHostNotAllowed:
 		return fasthttp.StatusMisdirectedRequest
 	case verifier.CodeNotPending:
 		return fasthttp.StatusConflict
-	case codePayloadTooLarge:
+	case CodePayloadTooLarge:
 		return fasthttp.StatusRequestEntityTooLarge
-	case codeUnsupportedMediaType:
+	case CodeUnsupportedMediaType:
 		return fasthttp.StatusUnsupportedMediaType
 	case verifier.CodeRateLimited:
 		return fasthttp.StatusTooManyRequests
-	case codeHeadersTooLarge:
+	case CodeHeadersTooLarge:
 		return fasthttp.StatusRequestHeaderFieldsTooLarge
 	case verifier.CodeDeliveryFailed:
 		return fasthttp.StatusBadGateway
-	case verifier.CodeStoreUnavailable, verifier.CodeKeyUnavailable, codeServerBusy:
+	case verifier.CodeStoreUnavailable, verifier.CodeKeyUnavailable, CodeServerBusy:
 		return fasthttp.StatusServiceUnavailable
-	default:
+	default: // verifier.CodeInternal and any code not listed
 		return fasthttp.StatusInternalServerError
 	}
 }
@@ -94,7 +107,7 @@ func writeError(ctx *fasthttp.RequestCtx, log *slog.Logger, err error) {
 	if !errors.As(err, &e) {
 		e = &verifier.Error{Code: verifier.CodeInternal, Err: err}
 	}
-	status := Status(e.Code)
+	status := statusOf(e.Code)
 	d := errorDetail{Code: e.Code, Message: e.Message}
 	switch {
 	case status == fasthttp.StatusInternalServerError:

@@ -1,6 +1,3 @@
-// Package httpapi serves the verifier's HTTP API (API.md §2) on fasthttp:
-// the /v1 verification endpoints behind bearer API keys, health and
-// readiness probes, Prometheus metrics and the client assets.
 package httpapi
 
 import (
@@ -203,6 +200,34 @@ func (s *Server) Handle(method, pattern string, h fasthttp.RequestHandler) {
 		s.router.Handle(fasthttp.MethodHead, pattern, route)
 	}
 }
+
+// HandleFiles serves the files of fsys under prefix, for GET and HEAD, as
+// the site is served: from memory, precompressed variants chosen by
+// Accept-Encoding, strong ETags, revalidated on every use; index.html
+// answers for its directory, named without a trailing slash (the router
+// takes "/dir" and "/dir/" for one path). The command serves development
+// mode's pages with it. It fails when a file cannot be read.
+func (s *Server) HandleFiles(prefix string, fsys fs.FS) error {
+	st, err := loadStatic(fsys, staticOptions{index: true, cacheControl: "no-cache"})
+	if err != nil {
+		return err
+	}
+	prefix = strings.TrimSuffix(prefix, "/")
+	for name, f := range st.files {
+		if len(name) > 1 && strings.HasSuffix(name, "/") {
+			continue
+		}
+		s.Handle(fasthttp.MethodGet, prefix+name, func(ctx *fasthttp.RequestCtx) { st.serve(ctx, f) })
+	}
+	return nil
+}
+
+// WriteError answers err as the API answers its own errors: a
+// *verifier.Error, or an error wrapping one, with its code's status and
+// the JSON {"error":{"code","message"}}; anything else as 500 internal,
+// its cause logged, never shown. Routes added with Handle answer their
+// errors with it, so that every error of the server has one shape.
+func (s *Server) WriteError(ctx *fasthttp.RequestCtx, err error) { writeError(ctx, s.log, err) }
 
 // withoutOptions returns an Allow list without OPTIONS.
 func withoutOptions(allow []byte) string {

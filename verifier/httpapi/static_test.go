@@ -153,3 +153,54 @@ func TestAcceptsEncoding(t *testing.T) {
 		}
 	}
 }
+
+func TestHandleFilesServesAFileTreeUnderAPrefix(t *testing.T) {
+	page := []byte("<!doctype html><title>inbox</title>")
+	js := []byte("refresh();")
+	e := newEnv(t, envOptions{})
+	if err := e.srv.HandleFiles("/dev/", fstest.MapFS{
+		"inbox/index.html":  {Data: page},
+		"inbox/inbox.js":    {Data: js},
+		"inbox/inbox.js.gz": {Data: gz(js)},
+	}); err != nil {
+		t.Fatalf("HandleFiles: %v", err)
+	}
+	tests := []struct {
+		name, method, path, acceptEncoding string
+		status                             int
+		wantType, wantEncoding             string
+		wantBody                           []byte
+	}{
+		{"a directory answers with its index.html", "GET", "/dev/inbox", "", 200, "text/html; charset=utf-8", "", page},
+		{"a script is text/javascript", "GET", "/dev/inbox/inbox.js", "", 200, "text/javascript; charset=utf-8", "", js},
+		{"a precompressed sibling is served when accepted", "GET", "/dev/inbox/inbox.js", "gzip", 200, "text/javascript; charset=utf-8", "gzip", gz(js)},
+		{"HEAD answers without the body", "HEAD", "/dev/inbox", "", 200, "text/html; charset=utf-8", "", nil},
+		{"a file outside the tree is the API's not_found", "GET", "/dev/inbox/other.js", "", 404, "application/json", "", nil},
+		{"the files are not served at the root", "GET", "/inbox/inbox.js", "", 404, "application/json", "", nil},
+		{"another method is method_not_allowed", "POST", "/dev/inbox", "", 405, "application/json", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := map[string]string{}
+			if tt.acceptEncoding != "" {
+				h["Accept-Encoding"] = tt.acceptEncoding
+			}
+			a := e.do(t, req{method: tt.method, path: tt.path, header: h})
+			if a.status != tt.status || a.header["content-type"] != tt.wantType || a.header["content-encoding"] != tt.wantEncoding {
+				t.Fatalf("%d type %q encoding %q: %s", a.status, a.header["content-type"], a.header["content-encoding"], a.raw)
+			}
+			if tt.status == 200 && !bytes.Equal(a.raw, tt.wantBody) {
+				t.Errorf("body %q, want %q", a.raw, tt.wantBody)
+			}
+			if tt.status == 200 && (a.header["etag"] == "" || a.header["cache-control"] != "no-cache") {
+				t.Errorf("ETag %q, Cache-Control %q", a.header["etag"], a.header["cache-control"])
+			}
+		})
+	}
+	t.Run("a page not modified since its ETag answers 304", func(t *testing.T) {
+		etag := e.do(t, req{method: "GET", path: "/dev/inbox"}).header["etag"]
+		if a := e.do(t, req{method: "GET", path: "/dev/inbox", header: map[string]string{"If-None-Match": etag}}); a.status != 304 || len(a.raw) != 0 {
+			t.Errorf("%d, %d bytes", a.status, len(a.raw))
+		}
+	})
+}

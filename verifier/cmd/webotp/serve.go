@@ -175,7 +175,9 @@ func serveErr(ctx context.Context, c *serveConfig, stdout, stderr io.Writer, rea
 		return err
 	}
 	if c.Dev {
-		mountDev(srv, outbox)
+		if err := mountDev(srv, outbox); err != nil {
+			return err
+		}
 	}
 
 	served := make(chan error, 2)

@@ -132,7 +132,7 @@ func (r *runner) client(ctx context.Context) error {
 		if dcl, ok := b.Metrics["ms/get-after-dcl"]; ok {
 			v += fmt.Sprintf(" (%.1f ms after DOMContentLoaded)", dcl)
 			if name != "MDN snippet (inline script)" {
-				// Issue 4's budget: get() within 150 ms of DOMContentLoaded.
+				// The client's budget: get() within 150 ms of DOMContentLoaded.
 				target, result = "≤ 150 ms after DOMContentLoaded", verdict(dcl <= 150)
 			}
 		}

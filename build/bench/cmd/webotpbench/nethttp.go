@@ -2,43 +2,40 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/webotp/webotp/verifier"
 	"github.com/webotp/webotp/verifier/httpapi"
 )
 
 // netHTTPHandler is the check route as a user would write it with the
-// standard library instead of fasthttp: the same Service, the same JSON
-// (API.md §2), net/http's mux, encoding/json. It is the comparison the
-// "check / net/http" figure makes; it is not part of webotp.
-func netHTTPHandler(svc *verifier.Service, apps map[string]*verifier.App, log *slog.Logger) http.Handler {
+// standard library instead of fasthttp: the same Service, the same JSON,
+// net/http's mux, encoding/json. It is the comparison the
+// "check / net/http" figure makes; it is not part of webotp. Its errors
+// are answered by api's error writer, so that both servers answer alike.
+func netHTTPHandler(svc *verifier.Service, api *httpapi.Server, apps map[string]*verifier.App) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/verifications/{id}/check", func(w http.ResponseWriter, r *http.Request) {
 		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		app := apps[key]
 		if !ok || app == nil {
-			netError(w, verifier.Errorf(verifier.CodeUnauthorized, "A valid API key is required."))
+			netError(w, api, verifier.Errorf(httpapi.CodeUnauthorized, "A valid API key is required."))
 			return
 		}
 		var body struct {
 			Code string `json:"code"`
 		}
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&body); err != nil {
-			netError(w, verifier.Errorf(verifier.CodeInvalidJSON, "The body is not valid JSON."))
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, httpapi.MaxBodySize)).Decode(&body); err != nil {
+			netError(w, api, verifier.Errorf(httpapi.CodeInvalidJSON, "The body is not valid JSON."))
 			return
 		}
 		res, err := svc.Check(r.Context(), app, r.PathValue("id"), body.Code)
 		if err != nil {
-			if verifier.ErrorCode(err) == verifier.CodeInternal {
-				log.Error("check", "err", err)
-			}
-			netError(w, err)
+			netError(w, api, err)
 			return
 		}
 		v := res.Verification
@@ -78,20 +75,16 @@ type netCheck struct {
 	Verification netVerification `json:"verification"`
 }
 
-func netError(w http.ResponseWriter, err error) {
-	var e *verifier.Error
-	if !errors.As(err, &e) {
-		e = verifier.Errorf(verifier.CodeInternal, "Internal error.")
+// netError answers err through api's error writer: it fills a scratch
+// fasthttp response whose status, headers and body are copied to w.
+func netError(w http.ResponseWriter, api *httpapi.Server, err error) {
+	var ctx fasthttp.RequestCtx
+	api.WriteError(&ctx, err)
+	for k, v := range ctx.Response.Header.All() {
+		if !strings.EqualFold(string(k), "Content-Length") {
+			w.Header().Set(string(k), string(v))
+		}
 	}
-	status := httpapi.Status(e.Code)
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	body := map[string]any{"code": e.Code, "message": e.Message}
-	if e.Status != "" {
-		body["status"] = e.Status
-	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": body})
+	w.WriteHeader(ctx.Response.StatusCode())
+	_, _ = w.Write(ctx.Response.Body())
 }

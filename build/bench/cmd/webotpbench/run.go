@@ -59,7 +59,7 @@ func runTable(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	profile := fs.Bool("profile", false, "write CPU profiles of the servers under test to <out>/bench/*.pprof")
 	coldLoads := fs.Int("cold-loads", 20, "cold page loads per client timing")
 	netRuns := fs.Int("net-runs", 5, "runs per consent → fill figure on emulated networks")
-	only := fs.String("only", "verifier,memory,client,otpmsg", "comma-separated parts to run")
+	only := fs.String("only", "verifier,httpapi,memory,client,otpmsg", "comma-separated parts to run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func runTable(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	began := time.Now()
 	parts := map[string]func(context.Context) error{
-		"verifier": r.verifier, "memory": r.memory, "client": r.client, "otpmsg": r.otpmsg,
+		"verifier": r.verifier, "httpapi": r.httpapi, "memory": r.memory, "client": r.client, "otpmsg": r.otpmsg,
 	}
 	for _, name := range strings.Split(*only, ",") {
 		part, ok := parts[name]

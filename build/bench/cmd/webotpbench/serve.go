@@ -133,8 +133,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return serveUntil(ctx, stdout, func() error { return api.Serve(ln) }, api.Shutdown)
 	case "nethttp":
+		api, err := httpapi.New(httpapi.Config{Service: svc, Logger: logger})
+		if err != nil {
+			return fmt.Errorf("httpapi: %w", err)
+		}
 		srv := &http.Server{
-			Handler:      netHTTPHandler(svc, map[string]*verifier.App{benchKey: app}, logger),
+			Handler:      netHTTPHandler(svc, api, map[string]*verifier.App{benchKey: app}),
 			ReadTimeout:  10 * time.Second,
 			WriteTimeout: 10 * time.Second,
 			IdleTimeout:  60 * time.Second,
