@@ -13,16 +13,16 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/webotp/webotp/verifier/servetest"
 )
 
 // otherOrigin is another site the dev verifier may send codes for: its SMS
@@ -41,13 +41,13 @@ type harness struct {
 	err  error
 	skip string // why every test is skipped (-short), or ""
 
-	root        string // the repository
-	verifier    string // http://127.0.0.1:port of `webotp serve --dev`
-	verifierLH  string // the same verifier as http://localhost:port
-	pages       string // http://localhost:port of the page server
-	pageServer  *pageServer
-	browser     context.Context
-	verifierLog *syncBuffer
+	root       string // the repository
+	verifier   string // http://127.0.0.1:port of `webotp serve --dev`
+	verifierLH string // the same verifier as http://localhost:port
+	pages      string // http://localhost:port of the page server
+	pageServer *pageServer
+	browser    context.Context
+	server     *servetest.Server // the verifier
 
 	phones atomic.Int64 // distinct phone numbers, so rate limits never interfere
 }
@@ -63,10 +63,11 @@ func TestMain(m *testing.M) {
 	stop := h.setUp()
 	env = h
 	code := m.Run()
-	stop()
-	if code != 0 && h.verifierLog != nil {
-		fmt.Fprintf(os.Stderr, "--- verifier output (last 4 KiB) ---\n%s\n", h.verifierLog.tail(4096))
+	if code != 0 && h.server != nil {
+		fmt.Fprintf(os.Stderr, "--- verifier log (last 4 KiB) ---\n%s\n", h.server.Stderr.Tail(4096))
 	}
+	stop()
+	servetest.Cleanup()
 	os.Exit(code)
 }
 
@@ -122,13 +123,6 @@ func (h *harness) setUp() (stop func()) {
 	}
 	stops = append(stops, func() { os.RemoveAll(tmp) })
 
-	bin := filepath.Join(tmp, "webotp")
-	build := exec.Command("go", "build", "-o", bin, "./verifier/cmd/webotp")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return fail(fmt.Errorf("go build ./verifier/cmd/webotp: %w\n%s", err, out))
-	}
-
 	pagesLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fail(fmt.Errorf("page server: %w", err))
@@ -136,18 +130,16 @@ func (h *harness) setUp() (stop func()) {
 	pagesPort := pagesLn.Addr().(*net.TCPAddr).Port
 	h.pages = fmt.Sprintf("http://localhost:%d", pagesPort)
 
-	// The verifier, on a port found free a moment before: another process
-	// may take it in between, so a bind failure picks another port.
-	for attempt := 1; ; attempt++ {
-		stopVerifier, err := h.startVerifier(bin)
-		if err == nil {
-			stops = append(stops, stopVerifier)
-			break
-		}
-		if attempt == 5 || h.verifierLog == nil || !strings.Contains(h.verifierLog.tail(4096), "address already in use") {
-			return fail(err)
-		}
+	// The verifier, in dev mode, sending codes for the test pages and for
+	// another site.
+	h.server, err = servetest.New(servetest.Options{Args: []string{"--dev", "--origin", h.pages, "--origin", otherOrigin}})
+	if err != nil {
+		return fail(err)
 	}
+	stops = append(stops, func() { h.server.Stop() })
+	h.verifier = h.server.URL
+	_, verifierPort, _ := net.SplitHostPort(h.server.Addr)
+	h.verifierLH = "http://localhost:" + verifierPort
 
 	// The page server: test pages on http://localhost:port, with the
 	// verifier's assets and dev outbox proxied so they are same-origin.
@@ -179,42 +171,6 @@ func (h *harness) setUp() (stop func()) {
 	return stop
 }
 
-// startVerifier starts `webotp serve --dev` on a free port and waits until
-// it answers /healthz.
-func (h *harness) startVerifier(bin string) (stop func(), err error) {
-	verifierPort, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	h.verifier = fmt.Sprintf("http://127.0.0.1:%d", verifierPort)
-	h.verifierLH = fmt.Sprintf("http://localhost:%d", verifierPort)
-	h.verifierLog = &syncBuffer{}
-	cmd := exec.Command(bin, "serve", "--dev",
-		"--addr", fmt.Sprintf("127.0.0.1:%d", verifierPort),
-		"--origin", h.pages, "--origin", otherOrigin)
-	cmd.Stdout = h.verifierLog
-	cmd.Stderr = h.verifierLog
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start verifier: %w", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	stop = func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	}
-	if err := waitHealthy(h.verifier+"/healthz", exited, 20*time.Second); err != nil {
-		stop()
-		return nil, fmt.Errorf("verifier did not start: %w\n%s", err, h.verifierLog.tail(4096))
-	}
-	return stop, nil
-}
-
 func repoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
@@ -230,58 +186,6 @@ func repoRoot() (string, error) {
 		}
 		dir = parent
 	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func waitHealthy(u string, exited <-chan struct{}, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	client := &http.Client{Timeout: time.Second}
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			return errors.New("the process exited")
-		default:
-		}
-		res, err := client.Get(u)
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("%s not healthy after %s", u, limit)
-}
-
-// syncBuffer collects a child process's output.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.buf.String()
-	if len(s) > n {
-		s = s[len(s)-n:]
-	}
-	return s
 }
 
 // ---- the page server ----------------------------------------------------------
@@ -377,13 +281,6 @@ type verification struct {
 	ResendAfter string `json:"resend_after"`
 }
 
-type outboxMessage struct {
-	To             string `json:"to"`
-	Body           string `json:"body"`
-	VerificationID string `json:"verification_id"`
-	SentAt         string `json:"sent_at"`
-}
-
 // phone returns a valid US number no other test of this run used.
 func (h *harness) phone() string {
 	return fmt.Sprintf("+1415555%04d", 100+h.phones.Add(1))
@@ -410,40 +307,9 @@ func (h *harness) sendSMS(t testing.TB, origin string) (verification, string) {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		t.Fatalf("POST /v1/verifications: %v in %s", err, raw)
 	}
-	msg := h.outboxMessage(t, v.ID)
-	return v, codeOf(t, msg.Body)
-}
-
-// outboxMessage returns the newest dev outbox message of a verification.
-func (h *harness) outboxMessage(t testing.TB, id string) outboxMessage {
-	t.Helper()
-	res, err := http.Get(h.verifier + "/dev/outbox")
+	code, err := h.server.Code(v.ID)
 	if err != nil {
-		t.Fatalf("GET /dev/outbox: %v", err)
+		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	var list []outboxMessage
-	if err := json.NewDecoder(res.Body).Decode(&list); err != nil {
-		t.Fatalf("GET /dev/outbox: %v", err)
-	}
-	for _, m := range list {
-		if m.VerificationID == id {
-			return m
-		}
-	}
-	t.Fatalf("no message for verification %s in the dev outbox (%d messages)", id, len(list))
-	return outboxMessage{}
-}
-
-// codeOf reads the code from the last line of an SMS ("@host #code").
-func codeOf(t testing.TB, sms string) string {
-	t.Helper()
-	lines := strings.Split(sms, "\n")
-	for _, f := range strings.Fields(lines[len(lines)-1]) {
-		if code, ok := strings.CutPrefix(f, "#"); ok {
-			return code
-		}
-	}
-	t.Fatalf("no code in the SMS %q", sms)
-	return ""
+	return v, code
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -13,39 +12,15 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/webotp/webotp/verifier/internal/redistest"
+	"github.com/webotp/webotp/verifier/servetest"
 )
-
-// binary is the webotp command built once by TestMain.
-var binary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "webotp-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "webotp")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
 
 var testSecret = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 
@@ -217,129 +192,11 @@ func TestLoadApps(t *testing.T) {
 	}
 }
 
-func TestServeRefusesBadConfigurations(t *testing.T) {
-	apps := writeFile(t, `{"apps":[{"id":"a","api_key_sha256":"`+hashHex("k")+`","origins":["https://x.example"]}]}`)
-	tests := []struct {
-		name string
-		args []string
-		env  []string
-		want string
-	}{
-		{"dev mode refuses all interfaces", []string{"--dev", "--addr", ":0"}, nil, "loopback only"},
-		{"dev mode refuses a public address", []string{"--dev", "--addr", "0.0.0.0:0"}, nil, "loopback only"},
-		{"production needs a secret", []string{"--addr", "127.0.0.1:0", "--config", apps, "--sender", "console"}, nil, "WEBOTP_SECRET"},
-		{"production needs an app", []string{"--addr", "127.0.0.1:0", "--sender", "console"}, []string{"WEBOTP_SECRET=" + testSecret}, "no app"},
-		{"production needs a sender", []string{"--addr", "127.0.0.1:0", "--config", apps}, []string{"WEBOTP_SECRET=" + testSecret}, "sender is required"},
-		{"a short secret is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--secret", "c2hvcnQ="}, nil, "at least 32"},
-		{"an unknown store is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--store", "mysql://x"}, nil, "--store"},
-		{"an unknown sender is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--sender", "pigeon"}, nil, "--sender"},
-		{"a webhook without a secret is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--sender", "webhook", "--webhook-url", "https://x.example/"}, nil, "--webhook-secret"},
-		{"twilio without credentials is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--sender", "twilio"}, nil, "twilio"},
-		{"a bad log level is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--log-level", "loud"}, nil, "--log-level"},
-		{"a bad dev origin is refused", []string{"--dev", "--addr", "127.0.0.1:0", "--origin", "localhost:3000"}, nil, "origin"},
-		{"an unknown flag is a usage error", []string{"--colour"}, nil, "colour"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command(binary, append([]string{"serve"}, tt.args...)...)
-			cmd.Env = append(cleanEnv(), tt.env...)
-			out, err := cmd.CombinedOutput()
-			ee, ok := err.(*exec.ExitError)
-			if !ok || ee.ExitCode() != 2 {
-				t.Fatalf("exit %v, want status 2; output:\n%s", err, out)
-			}
-			if !strings.Contains(string(out), tt.want) {
-				t.Errorf("output lacks %q:\n%s", tt.want, out)
-			}
-		})
-	}
-}
-
-// TestServeRefusesABadAppNamingAppAndField starts webotp serve with apps
-// files that would fail every request (or bind codes to another site): it
-// exits with status 2 before listening, naming the app and the field.
-func TestServeRefusesABadAppNamingAppAndField(t *testing.T) {
-	// shop is the members of the second app, but for its key.
-	const shop = `"id":"shop","origins":["https://www.example.com"]`
-	tests := []struct {
-		name, shop, want string
-	}{
-		{"a text that binds the code to another site", shop + `,"text":"Your code: @evil.example #{code}"`, `app "shop": text: `},
-		{"a text with an OTP line of its own", shop + `,"text":"Code {code}\n@evil.example #123456"`, `app "shop": text: `},
-		{"a name the text turns into an OTP line", shop + `,"name":"@evil.example #1"`, `app "shop": name: `},
-		{"an app hash of the wrong length", shop + `,"app_hash":"abc"`, `app "shop": app_hash: `},
-		{"an app hash that is not base64", shop + `,"app_hash":"FA-9qCX9VS_"`, `app "shop": app_hash: `},
-		{"an unknown country", shop + `,"countries":["US","XX"]`, `app "shop": countries[1]: `},
-		{"an origin with a path", `"id":"shop","origins":["https://www.example.com/login"]`, `app "shop": origins[0]: `},
-		{"an origin with a query", `"id":"shop","origins":["https://www.example.com?a=1"]`, `app "shop": origins[0]: `},
-		{"an origin with a fragment", `"id":"shop","origins":["https://www.example.com#top"]`, `app "shop": origins[0]: `},
-		{"an origin with a user", `"id":"shop","origins":["https://me@www.example.com"]`, `app "shop": origins[0]: `},
-		{"an origin with a trailing dot", `"id":"shop","origins":["https://www.example.com."]`, `app "shop": origins[0]: `},
-		{"an origin in capitals", `"id":"shop","origins":["https://www.example.com","https://Pay.Example.net"]`, `app "shop": origins[1]: "https://Pay.Example.net" is not written as browsers send it: write "https://pay.example.net"`},
-		{"an origin with its default port", `"id":"shop","origins":["https://www.example.com:443"]`, `app "shop": origins[0]: `},
-		{"an http origin", `"id":"shop","origins":["http://www.example.com"]`, `app "shop": origins[0]: `},
-		{"a code of 12 digits", shop + `,"limits":{"code_length":12}`, `app "shop": limits.code_length: `},
-		{"a lifetime of an hour", shop + `,"limits":{"lifetime":"1h"}`, `app "shop": limits.lifetime: `},
-		{"a thousand attempts", shop + `,"limits":{"max_attempts":1000}`, `app "shop": limits.max_attempts: `},
-		{"a negative number of sends", shop + `,"limits":{"max_sends":-1}`, `app "shop": limits.max_sends: `},
-		{"an id with a space", `"id":"the shop","origins":["https://www.example.com"]`, `app "the shop": id: `},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			body := `{"apps":[{"id":"ok","api_key_sha256":"` + hashHex("k0") + `","origins":["https://ok.example"]},
-				{"api_key_sha256":"` + hashHex("k") + `",` + tt.shop + `}]}`
-			// A server that starts is killed after a while: a failure, not a hang.
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, binary, "serve", "--addr", "127.0.0.1:0", "--config", writeFile(t, body), "--sender", "console")
-			cmd.Env = append(cleanEnv(), "WEBOTP_SECRET="+testSecret)
-			out, err := cmd.CombinedOutput()
-			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
-				t.Fatalf("exit %v, want status 2; output:\n%s", err, out)
-			}
-			if !strings.Contains(string(out), tt.want) {
-				t.Errorf("output lacks %q:\n%s", tt.want, out)
-			}
-			if strings.Contains(string(out), "listening") {
-				t.Errorf("it listened before refusing:\n%s", out)
-			}
-		})
-	}
-}
-
-// cleanEnv is the environment without any WEBOTP_ variable.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "WEBOTP_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// server is a running `webotp serve`, in process or as a subprocess.
+// server is `webotp serve` running in this process, on a port of its own.
 type server struct {
 	addr   string
-	stderr *syncBuf
-	stdout *syncBuf
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	stderr *servetest.Buffer
+	stdout *servetest.Buffer
 }
 
 // startInProcess runs serve with args until the test ends.
@@ -350,7 +207,7 @@ func startInProcess(t *testing.T, args ...string) *server {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{stderr: &syncBuf{}, stdout: &syncBuf{}}
+	s := &server{stderr: &servetest.Buffer{}, stdout: &servetest.Buffer{}}
 	ready := make(chan string, 1)
 	exited := make(chan int, 1)
 	go func() { exited <- serve(ctx, c, s.stdout, s.stderr, ready) }()
@@ -511,170 +368,9 @@ func TestNothingUnderDevOutsideDevMode(t *testing.T) {
 	}
 }
 
-// process is webotp serve running as a subprocess.
-type process struct {
-	cmd    *exec.Cmd
-	addr   string
-	stderr *syncBuf
-	exited chan error
-}
-
-func startProcess(t *testing.T, env []string, args ...string) *process {
-	t.Helper()
-	return startProcessWith(t, env, []string{binary}, args...)
-}
-
-// startProcessWith runs argv (the binary, or a command that executes it
-// with its arguments) with serve and args.
-func startProcessWith(t *testing.T, env, argv []string, args ...string) *process {
-	t.Helper()
-	cmd := exec.Command(argv[0], append(append(argv[1:], "serve", "--log-format", "json"), args...)...)
-	cmd.Env = append(cleanEnv(), env...)
-	pr, pw := io.Pipe()
-	p := &process{cmd: cmd, stderr: &syncBuf{}, exited: make(chan error, 1)}
-	cmd.Stderr = io.MultiWriter(pw, p.stderr)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		p.exited <- cmd.Wait()
-		pw.Close()
-	}()
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "webotp listening" {
-				addr <- line.Addr
-			}
-		}
-	}()
-	select {
-	case p.addr = <-addr:
-	case err := <-p.exited:
-		t.Fatalf("webotp exited: %v\n%s", err, p.stderr.String())
-	case <-time.After(15 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("webotp did not start:\n%s", p.stderr.String())
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-		}
-	})
-	return p
-}
-
-func (p *process) stop(t *testing.T, sig os.Signal) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-p.exited:
-		if err != nil {
-			t.Fatalf("webotp exited with %v:\n%s", err, p.stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("webotp did not stop:\n%s", p.stderr.String())
-	}
-	if !strings.Contains(p.stderr.String(), `"msg":"webotp stopped"`) {
-		t.Errorf("stop not logged:\n%s", p.stderr.String())
-	}
-}
-
-func TestTheBinaryStopsCleanlyOnSIGINTAndSIGTERM(t *testing.T) {
-	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
-		t.Run(sig.String(), func(t *testing.T) {
-			p := startProcess(t, nil, "--dev", "--addr", "127.0.0.1:0")
-			if r := call(t, "GET", "http://"+p.addr+"/readyz", "", ""); r.status != 200 {
-				t.Fatalf("readyz: %d", r.status)
-			}
-			p.stop(t, sig)
-		})
-	}
-}
-
-// TestShutdownUnderLoadFailsNoInFlightRequest holds 200 requests inside
-// the sender (a slow webhook), sends SIGTERM, then lets them finish: every
-// one must answer 201 and the process exit 0.
-func TestShutdownUnderLoadFailsNoInFlightRequest(t *testing.T) {
-	const n = 200
-	var arrived atomic.Int32
-	release := make(chan struct{})
-	hook := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		arrived.Add(1)
-		<-release
-		w.WriteHeader(204)
-	})}
-	hln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go hook.Serve(hln)
-	defer hook.Close()
-
-	apps := writeFile(t, `{"apps":[{"id":"load","api_key_sha256":"`+hashHex("k")+`","origins":["https://x.example"]}]}`)
-	p := startProcess(t, []string{"WEBOTP_SECRET=" + testSecret},
-		"--addr", "127.0.0.1:0", "--config", apps, "--sender", "webhook",
-		"--webhook-url", "http://"+hln.Addr().String()+"/sms", "--webhook-secret", "s")
-
-	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: n, MaxIdleConnsPerHost: n}, Timeout: 30 * time.Second}
-	var wg sync.WaitGroup
-	statuses := make([]int, n)
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			body := fmt.Sprintf(`{"phone":"+3361%07d","origin":"https://x.example"}`, i)
-			req, _ := http.NewRequest("POST", "http://"+p.addr+"/v1/verifications", strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer k")
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := client.Do(req)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			statuses[i] = resp.StatusCode
-		})
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for arrived.Load() < n && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if got := arrived.Load(); got != n {
-		close(release)
-		t.Fatalf("only %d of %d requests reached the sender", got, n)
-	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond) // the server is shutting down with every request in flight
-	if r, err := http.Get("http://" + p.addr + "/healthz"); err == nil {
-		r.Body.Close()
-		t.Errorf("a new connection was accepted during shutdown")
-	}
-	close(release)
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil || statuses[i] != 201 {
-			t.Errorf("request %d: status %d, err %v", i, statuses[i], errs[i])
-		}
-	}
-	select {
-	case err := <-p.exited:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, p.stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("webotp did not exit")
-	}
-}
-
-// TestTwoDevInstancesOnOneRedisShareCodes is API.md §4's promise: with
-// WEBOTP_SECRET set, dev instances on one Redis check each other's codes.
+// TestTwoDevInstancesOnOneRedisShareCodes is the README's promise (running
+// several instances with Redis): with WEBOTP_SECRET set, dev instances on
+// one Redis check each other's codes.
 func TestTwoDevInstancesOnOneRedisShareCodes(t *testing.T) {
 	rs := redistest.New(t, redistest.Options{})
 	store := "redis://" + rs.Addr + "/0"

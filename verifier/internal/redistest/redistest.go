@@ -28,6 +28,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/webotp/webotp/verifier/servetest"
 )
 
 // Server is one redis-server process. Stop and Start may be called any
@@ -93,11 +95,12 @@ func New(t testing.TB, opts Options) *Server {
 		s.CA = writeCert(t, dir)
 		s.tls = &tls.Config{RootCAs: s.CA, ServerName: "127.0.0.1"}
 	}
-	// setPort makes the command line for port.
-	setPort := func(port int) {
-		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	// setAddr makes the command line for addr, a port of 127.0.0.1.
+	setAddr := func(addr string) {
+		_, port, _ := net.SplitHostPort(addr)
+		s.Addr = addr
 		s.args = []string{
-			"--port", strconv.Itoa(port),
+			"--port", port,
 			"--bind", "127.0.0.1",
 			"--dir", dir,
 			"--save", "",
@@ -112,7 +115,7 @@ func New(t testing.TB, opts Options) *Server {
 		}
 		if opts.TLS {
 			s.args[1] = "0"
-			s.args = append(s.args, "--tls-port", strconv.Itoa(port),
+			s.args = append(s.args, "--tls-port", port,
 				"--tls-cert-file", filepath.Join(dir, "cert.pem"),
 				"--tls-key-file", filepath.Join(dir, "key.pem"),
 				"--tls-auth-clients", "no")
@@ -126,11 +129,11 @@ func New(t testing.TB, opts Options) *Server {
 	// Another process may take the free port before redis-server binds it:
 	// then try another.
 	for attempt := 1; ; attempt++ {
-		port, err := freePort()
+		addr, err := servetest.FreeAddr()
 		if err != nil {
 			t.Fatalf("redistest: find a free port: %v", err)
 		}
-		setPort(port)
+		setAddr(addr)
 		err = s.start()
 		if err == nil {
 			break
@@ -381,17 +384,6 @@ func writeCert(t testing.TB, dir string) *x509.CertPool {
 	pool := x509.NewCertPool()
 	pool.AddCert(caCert)
 	return pool
-}
-
-// freePort asks the kernel for a free port on 127.0.0.1. Another process
-// could take it before redis-server binds it; Start then fails loudly.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // CPU returns the CPU time the server has used, user and system (INFO

@@ -5,7 +5,6 @@
 package multiinstance
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,54 +15,18 @@ import (
 	"time"
 
 	"github.com/webotp/webotp/verifier"
+	"github.com/webotp/webotp/verifier/internal/fakes"
 	"github.com/webotp/webotp/verifier/internal/redistest"
 	"github.com/webotp/webotp/verifier/redisstore"
 )
 
-// inbox is a verifier.Sender that keeps every message, as a phone would.
-type inbox struct {
-	mu   sync.Mutex
-	msgs map[string][]verifier.Message // by verification id
-}
-
-func (b *inbox) Send(_ context.Context, m verifier.Message) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.msgs == nil {
-		b.msgs = map[string][]verifier.Message{}
-	}
-	b.msgs[m.VerificationID] = append(b.msgs[m.VerificationID], m)
-	return nil
-}
-
-// count is the number of messages sent.
-func (b *inbox) count() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n := 0
-	for _, ms := range b.msgs {
-		n += len(ms)
-	}
-	return n
-}
-
 // otpLine is the last line of a message: "@host #code".
 var otpLine = regexp.MustCompile(`(?m)#([0-9A-Za-z]+)(?: @\S+)?$`)
 
-// code returns the code of the last message sent for id.
-func (b *inbox) code(t *testing.T, id string) string {
+// codeOf returns the code of the last message phone received for id.
+func codeOf(t *testing.T, phone *fakes.Sender, id string) string {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	msgs := b.msgs[id]
-	if len(msgs) == 0 {
-		t.Fatalf("no message was sent for %s", id)
-	}
-	return codeOf(t, msgs[len(msgs)-1].Body)
-}
-
-func codeOf(t *testing.T, body string) string {
-	t.Helper()
+	body := phone.LastFor(t, id).Body
 	m := otpLine.FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("no code in message %q", body)
@@ -85,11 +48,11 @@ var secret = []byte("0123456789abcdef0123456789abcdef") // 32 bytes, tests only
 var app = &verifier.App{ID: "shop", Name: "Shop", Origins: []string{"https://www.example.com"}}
 
 // pair starts a redis-server and two Services A and B on it, each with its
-// own Store (its own connection pool), the same master key and one inbox.
-func pair(t *testing.T) (a, b *verifier.Service, phone *inbox) {
+// own Store (its own connection pool), the same master key and one phone.
+func pair(t *testing.T) (a, b *verifier.Service, phone *fakes.Sender) {
 	t.Helper()
 	addr, _ := redistest.Start(t)
-	phone = &inbox{}
+	phone = &fakes.Sender{}
 	svc := func() *verifier.Service {
 		st, err := redisstore.Open("redis://"+addr+"/0", redisstore.Options{})
 		if err != nil {
@@ -122,7 +85,7 @@ func TestAVerificationStartedOnOneServiceChecksOnTheOther(t *testing.T) {
 	a, b, phone := pair(t)
 	ctx := t.Context()
 	v := start(t, a, "+14155550101")
-	code := phone.code(t, v.ID)
+	code := codeOf(t, phone, v.ID)
 
 	got, err := b.Get(ctx, app, v.ID)
 	if err != nil || got.StatusAt(b.Now()) != verifier.StatusPending {
@@ -150,7 +113,7 @@ func TestAResendOnOneServiceKillsTheCodeTheOtherSent(t *testing.T) {
 	a, b, phone := pair(t)
 	ctx := t.Context()
 	v := start(t, a, "+14155550102")
-	old := phone.code(t, v.ID)
+	old := codeOf(t, phone, v.ID)
 	// The resend cooldown (30 s) has not passed: B refuses, as A would.
 	_, err := b.Resend(ctx, app, v.ID)
 	if verifier.ErrorCode(err) != verifier.CodeRateLimited {
@@ -167,7 +130,7 @@ func TestParallelWrongGuessesSplitAcrossServicesCountExactly(t *testing.T) {
 	a, b, phone := pair(t)
 	ctx := t.Context()
 	v := start(t, a, "+14155550103")
-	code := phone.code(t, v.ID)
+	code := codeOf(t, phone, v.ID)
 	const n = 100
 	var (
 		wg    sync.WaitGroup
@@ -242,14 +205,14 @@ func TestAPhoneWhoseFailuresAreSpentOnOneServiceCannotStartOnTheOther(t *testing
 		if err != nil {
 			t.Fatal(err)
 		}
-		code := phone.code(t, v.ID)
+		code := codeOf(t, phone, v.ID)
 		for j, s := range []*verifier.Service{a, b} {
 			if r, err := s.Check(ctx, spend, v.ID, wrongCode(code, i*2+j)); err != nil || r.Valid {
 				t.Fatalf("wrong guess: %+v, %v", r, err)
 			}
 		}
 	}
-	sent := phone.count()
+	sent := phone.Count()
 	for name, s := range map[string]*verifier.Service{"A": a, "B": b} {
 		_, err := s.Start(ctx, spend, verifier.StartRequest{Phone: "+14155550106", Origin: "https://www.example.com"})
 		var e *verifier.Error
@@ -257,14 +220,14 @@ func TestAPhoneWhoseFailuresAreSpentOnOneServiceCannotStartOnTheOther(t *testing
 			t.Fatalf("start on %s after the phone's failures were spent: %v; want rate_limited for about 24h", name, err)
 		}
 	}
-	if phone.count() != sent {
+	if phone.Count() != sent {
 		t.Fatal("a message went to a phone whose failures are spent")
 	}
 }
 
 func TestAServiceWithAnotherSecretAnswersKeyUnavailableAndCountsNoAttempt(t *testing.T) {
 	addr, _ := redistest.Start(t)
-	phone := &inbox{}
+	phone := &fakes.Sender{}
 	svc := func(key verifier.MasterKey) *verifier.Service {
 		st, err := redisstore.Open("redis://"+addr+"/0", redisstore.Options{})
 		if err != nil {
@@ -282,7 +245,7 @@ func TestAServiceWithAnotherSecretAnswersKeyUnavailableAndCountsNoAttempt(t *tes
 	b := svc(verifier.MasterKey{ID: "k2", Secret: []byte("another secret of 32 bytes, test")})
 	ctx := t.Context()
 	v := start(t, a, "+14155550107")
-	code := phone.code(t, v.ID)
+	code := codeOf(t, phone, v.ID)
 	for range 3 {
 		_, err := b.Check(ctx, app, v.ID, code)
 		if verifier.ErrorCode(err) != verifier.CodeKeyUnavailable {

@@ -1,7 +1,6 @@
 package multiinstance
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -11,16 +10,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/webotp/webotp/verifier/internal/redistest"
-	"github.com/webotp/webotp/verifier/internal/testnet"
+	"github.com/webotp/webotp/verifier/servetest"
 )
 
 const apiKey = "multi-instance-test-key"
@@ -62,35 +59,20 @@ func (p *phoneHook) code(t *testing.T, id string) string {
 	return c
 }
 
-// cluster is a redis-server, a webhook phone and the files two webotp
+func TestMain(m *testing.M) { servetest.Main(m) }
+
+// cluster is a redis-server, a webhook phone and the options two webotp
 // processes share.
 type cluster struct {
 	t      *testing.T
-	bin    string
 	redis  *redistest.Server
-	args   []string
-	env    []string
+	opts   servetest.Options
 	phone  *phoneHook
 	client *http.Client
 }
 
-// instance is one `webotp serve` process.
-type instance struct {
-	base string
-	addr string
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
-	done chan struct{}
-}
-
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "webotp")
-	build := exec.Command("go", "build", "-o", bin, "github.com/webotp/webotp/verifier/cmd/webotp")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build webotp: %v\n%s", err, out)
-	}
 	srv := redistest.New(t, redistest.Options{Persist: true})
 	phone := &phoneHook{codes: map[string]string{}}
 	hook := httptest.NewServer(phone)
@@ -98,97 +80,30 @@ func newCluster(t *testing.T) *cluster {
 	sum := sha256.Sum256([]byte(apiKey))
 	config := fmt.Sprintf(`{"apps":[{"id":"shop","name":"Shop","api_key_sha256":%q,"origins":["https://www.example.com"]}]}`,
 		hex.EncodeToString(sum[:]))
-	configPath := filepath.Join(dir, "apps.json")
+	configPath := filepath.Join(t.TempDir(), "apps.json")
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	secret := base64.StdEncoding.EncodeToString([]byte("multi-instance test secret, 32+ bytes"))
 	return &cluster{
 		t:     t,
-		bin:   bin,
 		redis: srv,
-		args: []string{"serve", "--store", "redis://" + srv.Addr + "/0", "--config", configPath,
-			"--sender", "webhook", "--webhook-url", hook.URL, "--webhook-secret", "hook-secret"},
-		env:    append(os.Environ(), "WEBOTP_SECRET="+secret),
+		opts: servetest.Options{
+			Args: []string{"--store", "redis://" + srv.Addr + "/0", "--config", configPath,
+				"--sender", "webhook", "--webhook-url", hook.URL, "--webhook-secret", "hook-secret"},
+			Env:   []string{"WEBOTP_SECRET=" + secret},
+			Ready: "/readyz",
+		},
 		phone:  phone,
 		client: &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 200}},
 	}
 }
 
-// start runs one instance on addr ("" for a free port) and waits until
-// /readyz answers 200.
-func (c *cluster) start(addr string) *instance {
+// start runs one instance on a free port and waits until /readyz answers
+// 200.
+func (c *cluster) start() *servetest.Server {
 	c.t.Helper()
-	if addr == "" {
-		var err error
-		if addr, err = testnet.FreeAddr(); err != nil {
-			c.t.Fatal(err)
-		}
-	}
-	in := &instance{base: "http://" + addr, addr: addr, out: &bytes.Buffer{}, done: make(chan struct{})}
-	in.cmd = exec.Command(c.bin, append(c.args, "--addr", addr)...)
-	in.cmd.Env = c.env
-	var mu sync.Mutex
-	in.cmd.Stdout = lockedWriter{&mu, in.out}
-	in.cmd.Stderr = lockedWriter{&mu, in.out}
-	if err := in.cmd.Start(); err != nil {
-		c.t.Fatalf("start webotp: %v", err)
-	}
-	go func() {
-		_ = in.cmd.Wait()
-		close(in.done)
-	}()
-	c.t.Cleanup(func() {
-		in.stop()
-		if c.t.Failed() {
-			mu.Lock()
-			c.t.Logf("webotp %s output:\n%s", addr, in.out.String())
-			mu.Unlock()
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if a := c.do("GET", in, "/readyz", ""); a.status == http.StatusOK {
-			return in
-		}
-		select {
-		case <-in.done:
-			mu.Lock()
-			defer mu.Unlock()
-			c.t.Fatalf("webotp exited before it was ready:\n%s", in.out.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("webotp on %s not ready after 15 s", addr)
-		}
-	}
-}
-
-// stop ends the instance gracefully (SIGTERM) and waits for it.
-func (in *instance) stop() {
-	select {
-	case <-in.done:
-		return
-	default:
-	}
-	_ = in.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-in.done:
-	case <-time.After(20 * time.Second):
-		_ = in.cmd.Process.Kill()
-		<-in.done
-	}
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+	return servetest.Start(c.t, c.opts)
 }
 
 // answer is an HTTP answer with the fields the tests read.
@@ -219,8 +134,8 @@ func (a answer) what() string {
 	return fmt.Sprintf("%d %s", a.status, a.Status)
 }
 
-func (c *cluster) do(method string, in *instance, path, body string) answer {
-	req, err := http.NewRequest(method, in.base+path, strings.NewReader(body))
+func (c *cluster) do(method string, in *servetest.Server, path, body string) answer {
+	req, err := http.NewRequest(method, in.URL+path, strings.NewReader(body))
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -239,16 +154,16 @@ func (c *cluster) do(method string, in *instance, path, body string) answer {
 	return a
 }
 
-func (c *cluster) startVerification(in *instance, phone string) (id, code string) {
+func (c *cluster) startVerification(in *servetest.Server, phone string) (id, code string) {
 	c.t.Helper()
 	a := c.do("POST", in, "/v1/verifications", `{"phone":"`+phone+`","origin":"https://www.example.com"}`)
 	if a.status != http.StatusCreated || a.ID == "" {
-		c.t.Fatalf("start on %s: %d %s", in.addr, a.status, a.raw)
+		c.t.Fatalf("start on %s: %d %s", in.Addr, a.status, a.raw)
 	}
 	return a.ID, c.phone.code(c.t, a.ID)
 }
 
-func (c *cluster) check(in *instance, id, code string) answer {
+func (c *cluster) check(in *servetest.Server, id, code string) answer {
 	return c.do("POST", in, "/v1/verifications/"+id+"/check", `{"code":"`+code+`"}`)
 }
 
@@ -257,7 +172,7 @@ func (c *cluster) check(in *instance, id, code string) answer {
 // same WEBOTP_SECRET and apps file, and a client that talks to either.
 func TestTwoServeProcessesShareOneRedis(t *testing.T) {
 	c := newCluster(t)
-	a, b := c.start(""), c.start("")
+	a, b := c.start(), c.start()
 
 	t.Run("a verification started on A is approved on B", func(t *testing.T) {
 		c.t = t
@@ -319,10 +234,10 @@ func TestTwoServeProcessesShareOneRedis(t *testing.T) {
 			}
 			c.startVerification(in, "+14155550113")
 		}
-		for _, in := range []*instance{a, b} {
+		for _, in := range []*servetest.Server{a, b} {
 			w := c.do("POST", in, "/v1/verifications", `{"phone":"+14155550113","origin":"https://www.example.com"}`)
 			if w.what() != "429 rate_limited" {
-				t.Errorf("sixth start for one phone on %s: %s", in.addr, w.raw)
+				t.Errorf("sixth start for one phone on %s: %s", in.Addr, w.raw)
 			}
 		}
 	})
@@ -331,23 +246,23 @@ func TestTwoServeProcessesShareOneRedis(t *testing.T) {
 		c.t = t
 		id, code := c.startVerification(a, "+14155550114")
 		c.redis.Stop()
-		for _, in := range []*instance{a, b} {
+		for _, in := range []*servetest.Server{a, b} {
 			if w := c.do("GET", in, "/readyz", ""); w.status != http.StatusServiceUnavailable {
-				t.Errorf("readyz on %s with Redis stopped: %d %s", in.addr, w.status, w.raw)
+				t.Errorf("readyz on %s with Redis stopped: %d %s", in.Addr, w.status, w.raw)
 			}
 			if w := c.check(in, id, wrong(code, 3)).what(); w != "503 store_unavailable" {
-				t.Errorf("check on %s with Redis stopped: %s", in.addr, w)
+				t.Errorf("check on %s with Redis stopped: %s", in.Addr, w)
 			}
 			if w := c.do("GET", in, "/healthz", ""); w.status != http.StatusOK {
-				t.Errorf("healthz on %s with Redis stopped: %d (the process is alive)", in.addr, w.status)
+				t.Errorf("healthz on %s with Redis stopped: %d (the process is alive)", in.Addr, w.status)
 			}
 		}
 		c.redis.Start()
-		for _, in := range []*instance{a, b} {
+		for _, in := range []*servetest.Server{a, b} {
 			deadline := time.Now().Add(10 * time.Second)
 			for c.do("GET", in, "/readyz", "").status != http.StatusOK {
 				if time.Now().After(deadline) {
-					t.Fatalf("%s not ready 10 s after Redis came back", in.addr)
+					t.Fatalf("%s not ready 10 s after Redis came back", in.Addr)
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
@@ -362,7 +277,7 @@ func TestTwoServeProcessesShareOneRedis(t *testing.T) {
 		c.t = t
 		var ids []string
 		for i := range 10 {
-			id, _ := c.startVerification([]*instance{a, b}[i%2], fmt.Sprintf("+1415555012%d", i))
+			id, _ := c.startVerification([]*servetest.Server{a, b}[i%2], fmt.Sprintf("+1415555012%d", i))
 			ids = append(ids, id)
 		}
 		var (
@@ -380,7 +295,7 @@ func TestTwoServeProcessesShareOneRedis(t *testing.T) {
 						return
 					default:
 					}
-					in := []*instance{a, b}[(g+i)%2]
+					in := []*servetest.Server{a, b}[(g+i)%2]
 					id := ids[(g+i)%len(ids)]
 					var w answer
 					if i%2 == 0 {
@@ -408,11 +323,11 @@ func TestTwoServeProcessesShareOneRedis(t *testing.T) {
 		time.Sleep(time.Second)
 		setPhase("restarting")
 		c.redis.Start()
-		for _, in := range []*instance{a, b} {
+		for _, in := range []*servetest.Server{a, b} {
 			deadline := time.Now().Add(10 * time.Second)
 			for c.do("GET", in, "/readyz", "").status != http.StatusOK {
 				if time.Now().After(deadline) {
-					t.Fatalf("%s not ready 10 s after Redis came back", in.addr)
+					t.Fatalf("%s not ready 10 s after Redis came back", in.Addr)
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
@@ -446,9 +361,10 @@ func TestTwoServeProcessesShareOneRedis(t *testing.T) {
 		c.t = t
 		id, code := c.startVerification(a, "+14155550115")
 		start := time.Now()
-		a.stop()
-		t.Logf("graceful stop took %v", time.Since(start))
-		a = c.start(a.addr)
+		if err := a.Restart(); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("graceful stop and start took %v", time.Since(start))
 		if w := c.check(a, id, code).what(); w != "200 valid:true" {
 			t.Fatalf("check on the restarted instance: %s", w)
 		}

@@ -14,7 +14,7 @@ func TestFiveHundredParallelWrongGuessesAreCountedExactly(t *testing.T) {
 	// connection cap is lifted so that every guess reaches the limits.
 	s := startDev(t, "--max-conns-per-ip", "0")
 	id, code, maxAttempts := s.startVerification("+14155550101")
-	url := s.base + "/v1/verifications/" + id + "/check"
+	url := s.URL + "/v1/verifications/" + id + "/check"
 
 	const n = 500
 	codes := wrongCodes(code, n)
@@ -72,7 +72,7 @@ func TestFiveHundredParallelWrongGuessesAreCountedExactly(t *testing.T) {
 	if a.Status != http.StatusConflict || a.JSON.Error == nil || a.JSON.Error.Status != "max_attempts_reached" {
 		t.Errorf("the right code after the attempts ran out answered %d %s, want 409 not_pending max_attempts_reached", a.Status, a.Body)
 	}
-	a, err = do(client, http.MethodGet, s.base+"/v1/verifications/"+id, "")
+	a, err = do(client, http.MethodGet, s.URL+"/v1/verifications/"+id, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,9 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -21,7 +21,7 @@ const shutdownWithin = 15 * time.Second
 func TestShutdownUnderLoadAnswersEveryAcceptedRequest(t *testing.T) {
 	s := startDev(t)
 	id, _, _ := s.startVerification("+14155550102")
-	addr := strings.TrimPrefix(s.base, "http://")
+	addr := s.Addr
 	path := "/v1/verifications/" + id
 	head := "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer dev\r\n"
 
@@ -69,7 +69,7 @@ func TestShutdownUnderLoadAnswersEveryAcceptedRequest(t *testing.T) {
 					return
 				default:
 				}
-				a, err := do(client, http.MethodGet, s.base+path, "")
+				a, err := do(client, http.MethodGet, s.URL+path, "")
 				sent := termSent.Load()
 				switch {
 				case err == nil && a.Status == http.StatusOK && a.JSON.ID == id:
@@ -94,7 +94,9 @@ func TestShutdownUnderLoadAnswersEveryAcceptedRequest(t *testing.T) {
 	// may be closed by the shutdown), even on a loaded machine.
 	time.Sleep(time.Second)
 	termSent.Store(true)
-	exited := s.sigterm()
+	if err := s.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("SIGTERM: %v", err)
+	}
 	time.Sleep(200 * time.Millisecond)
 	for i, c := range conns {
 		if _, err := io.WriteString(c, "\r\n"); err != nil {
@@ -108,8 +110,8 @@ func TestShutdownUnderLoadAnswersEveryAcceptedRequest(t *testing.T) {
 		}
 	}
 	select {
-	case err := <-exited:
-		if err != nil {
+	case <-s.Done():
+		if err := s.Err(); err != nil {
 			t.Errorf("webotp exited with %v after SIGTERM, want status 0", err)
 		}
 	case <-time.After(shutdownWithin):

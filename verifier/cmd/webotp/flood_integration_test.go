@@ -1,9 +1,12 @@
+//go:build linux
+
 package main
 
 import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -26,20 +29,22 @@ func TestRunningOutOfDescriptorsLeavesTheServerRunning(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens 300 connections to a subprocess")
 	}
-	p := startProcess(t, nil, "--dev", "--addr", "127.0.0.1:0", "--max-conns-per-ip", "0")
-	setFileLimit(t, p.cmd.Process.Pid, 128)
-	conns := holdConnections(t, p.addr, 300)
+	s := startProcess(t, nil, "--dev", "--max-conns-per-ip", "0")
+	setFileLimit(t, s.PID(), 128)
+	conns := holdConnections(t, s.Addr, 300)
 	select {
-	case err := <-p.exited:
-		t.Fatalf("webotp exited when out of descriptors: %v\n%s", err, p.stderr.String())
+	case <-s.Done():
+		t.Fatalf("webotp exited when out of descriptors: %v\n%s", s.Err(), s.Stderr)
 	default:
 	}
 	for _, c := range conns {
 		c.Close()
 	}
-	waitHealthy(t, p.addr)
-	devVerification(t, p.addr)
-	log := p.stderr.String()
+	if err := s.WaitReady(15 * time.Second); err != nil {
+		t.Fatalf("/healthz did not come back: %v", err)
+	}
+	devVerification(t, s)
+	log := s.Stderr.String()
 	fails := strings.Count(log, "accepting connections fails")
 	if fails == 0 || !strings.Contains(log, "too many open files") {
 		t.Errorf("running out of descriptors was not logged:\n%s", log)
@@ -47,5 +52,5 @@ func TestRunningOutOfDescriptorsLeavesTheServerRunning(t *testing.T) {
 	if again := strings.Count(log, "accepting connections again"); fails > 10 || again < fails-1 {
 		t.Errorf("%d bursts logged, %d ends: want one line per burst and its end:\n%s", fails, again, log)
 	}
-	p.stop(t, syscall.SIGTERM)
+	stop(t, s, syscall.SIGTERM)
 }
