@@ -10,13 +10,9 @@ import (
 	"time"
 
 	"github.com/webotp/webotp/verifier"
+	"github.com/webotp/webotp/verifier/internal/fakes"
 	"github.com/webotp/webotp/verifier/memstore"
 )
-
-// nopSender accepts every message.
-type nopSender struct{}
-
-func (nopSender) Send(context.Context, verifier.Message) error { return nil }
 
 // BenchmarkServiceCheck measures the service over memstore, without HTTP:
 // a wrong code (reserve, derive, compare) and a start (parse, derive,
@@ -27,7 +23,7 @@ func BenchmarkServiceCheck(b *testing.B) {
 	newService := func(b *testing.B) (*verifier.Service, *verifier.App) {
 		svc, err := verifier.NewService(verifier.Config{
 			Store:  memstore.New(memstore.Options{SweepInterval: -1}),
-			Sender: nopSender{},
+			Sender: fakes.Discard{},
 			Keys:   []verifier.MasterKey{key1},
 			Now:    now,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),

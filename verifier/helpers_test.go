@@ -2,39 +2,20 @@ package verifier_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/webotp/webotp/verifier"
 	"github.com/webotp/webotp/verifier/code"
+	"github.com/webotp/webotp/verifier/internal/fakes"
 	"github.com/webotp/webotp/verifier/memstore"
 )
 
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-
-// clock is an injected clock that tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // counterRand is a deterministic io.Reader: each 16-byte read is a
 // distinct id.
@@ -50,39 +31,6 @@ func (r *counterRand) Read(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// outbox is a Sender that keeps messages and fails while fail is set.
-type outbox struct {
-	mu   sync.Mutex
-	msgs []verifier.Message
-	fail func(m verifier.Message) error
-}
-
-func (o *outbox) Send(ctx context.Context, m verifier.Message) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.fail != nil {
-		return o.fail(m)
-	}
-	o.msgs = append(o.msgs, m)
-	return nil
-}
-
-func (o *outbox) count() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.msgs)
-}
-
-func (o *outbox) last(t *testing.T) verifier.Message {
-	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.msgs) == 0 {
-		t.Fatal("no message was sent")
-	}
-	return o.msgs[len(o.msgs)-1]
-}
-
 var (
 	key1 = verifier.MasterKey{ID: "k1", Secret: bytes.Repeat([]byte{1}, 32)}
 	key2 = verifier.MasterKey{ID: "k2", Secret: bytes.Repeat([]byte{2}, 32)}
@@ -93,8 +41,8 @@ type env struct {
 	t     *testing.T
 	svc   *verifier.Service
 	store verifier.Store
-	clock *clock
-	out   *outbox
+	clock *fakes.Clock
+	out   *fakes.Sender
 	log   *bytes.Buffer
 	app   *verifier.App
 }
@@ -104,8 +52,8 @@ func newEnv(t *testing.T, opts ...func(*verifier.Config)) *env {
 	e := &env{
 		t:     t,
 		store: memstore.New(memstore.Options{SweepInterval: -1}),
-		clock: &clock{t: t0},
-		out:   &outbox{},
+		clock: fakes.NewClock(t0),
+		out:   &fakes.Sender{},
 		log:   &bytes.Buffer{},
 		app: &verifier.App{
 			ID:      "shop",
@@ -144,7 +92,7 @@ func (e *env) start(phone string) *verifier.Verification {
 // codeOf returns the code of the last message sent.
 func (e *env) codeOf() string {
 	e.t.Helper()
-	body := e.out.last(e.t).Body
+	body := e.out.Last(e.t).Body
 	i := strings.LastIndex(body, "#")
 	c, _, _ := strings.Cut(body[i+1:], " ")
 	return c

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/webotp/webotp/verifier"
+	"github.com/webotp/webotp/verifier/internal/fakes"
 	"github.com/webotp/webotp/verifier/memstore"
 )
 
@@ -22,12 +23,12 @@ func TestNewServiceRefusesAnIncompleteConfig(t *testing.T) {
 		name string
 		cfg  verifier.Config
 	}{
-		{"without a store", verifier.Config{Sender: &outbox{}, Keys: []verifier.MasterKey{key1}}},
+		{"without a store", verifier.Config{Sender: &fakes.Sender{}, Keys: []verifier.MasterKey{key1}}},
 		{"without a sender", verifier.Config{Store: store, Keys: []verifier.MasterKey{key1}}},
-		{"without a key", verifier.Config{Store: store, Sender: &outbox{}}},
-		{"with a short key", verifier.Config{Store: store, Sender: &outbox{}, Keys: []verifier.MasterKey{{ID: "k", Secret: make([]byte, 31)}}}},
-		{"with a key without an id", verifier.Config{Store: store, Sender: &outbox{}, Keys: []verifier.MasterKey{{Secret: key1.Secret}}}},
-		{"with one key id twice", verifier.Config{Store: store, Sender: &outbox{}, Keys: []verifier.MasterKey{key1, {ID: "k1", Secret: key2.Secret}}}},
+		{"without a key", verifier.Config{Store: store, Sender: &fakes.Sender{}}},
+		{"with a short key", verifier.Config{Store: store, Sender: &fakes.Sender{}, Keys: []verifier.MasterKey{{ID: "k", Secret: make([]byte, 31)}}}},
+		{"with a key without an id", verifier.Config{Store: store, Sender: &fakes.Sender{}, Keys: []verifier.MasterKey{{Secret: key1.Secret}}}},
+		{"with one key id twice", verifier.Config{Store: store, Sender: &fakes.Sender{}, Keys: []verifier.MasterKey{key1, {ID: "k1", Secret: key2.Secret}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := verifier.NewService(tc.cfg); err == nil {
@@ -49,7 +50,7 @@ func TestStartSendsTheFirstCodeBoundToTheOrigin(t *testing.T) {
 	if !v.CreatedAt.Equal(t0) || !v.ExpiresAt.Equal(t0.Add(10*time.Minute)) || !v.ResendAfter.Equal(t0.Add(30*time.Second)) {
 		t.Fatalf("created %v expires %v resend after %v", v.CreatedAt, v.ExpiresAt, v.ResendAfter)
 	}
-	m := e.out.last(t)
+	m := e.out.Last(t)
 	want := derive(t, key1, v, 6)
 	wantBody := "Your Shop verification code is " + want + ".\n\n@www.example.com #" + want
 	if m.Body != wantBody || m.To != "+14155550123" || m.Send != 1 || m.VerificationID != v.ID || m.AppID != "shop" {
@@ -74,7 +75,7 @@ func TestStartBindsTheCodeToTheEmbeddedOriginToo(t *testing.T) {
 		t.Fatalf("embedded origin %q", v.EmbeddedOrigin)
 	}
 	c := derive(t, key1, v, 6)
-	if body := e.out.last(t).Body; !strings.HasSuffix(body, "\n@www.example.com #"+c+" @pay.example.net") {
+	if body := e.out.Last(t).Body; !strings.HasSuffix(body, "\n@www.example.com #"+c+" @pay.example.net") {
 		t.Fatalf("body %q does not end with both hosts", body)
 	}
 }
@@ -85,7 +86,7 @@ func TestStartUsesTheAppsTextAndCodeLength(t *testing.T) {
 	e.app.Limits.CodeLength = 8
 	v := e.start("+14155550123")
 	c := derive(t, key1, v, 8)
-	if body := e.out.last(t).Body; body != c+" is your Shop code\n\n@www.example.com #"+c {
+	if body := e.out.Last(t).Body; body != c+" is your Shop code\n\n@www.example.com #"+c {
 		t.Fatalf("body %q", body)
 	}
 }
@@ -125,8 +126,8 @@ func TestStartRefusesBadInput(t *testing.T) {
 			e := newEnv(t, func(c *verifier.Config) { c.Dev = tc.dev })
 			v, err := e.svc.Start(t.Context(), e.app, tc.req)
 			wantCode(t, err, tc.want)
-			if v != nil || e.out.count() != 0 {
-				t.Fatalf("a refused start returned %v and sent %d messages", v, e.out.count())
+			if v != nil || e.out.Count() != 0 {
+				t.Fatalf("a refused start returned %v and sent %d messages", v, e.out.Count())
 			}
 		})
 	}
@@ -158,7 +159,7 @@ func TestStartAcceptsHTTPLocalhostInDevMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body := e.out.last(t).Body; !strings.HasSuffix(body, "@localhost #"+derive(t, key1, v, 6)) {
+	if body := e.out.Last(t).Body; !strings.HasSuffix(body, "@localhost #"+derive(t, key1, v, 6)) {
 		t.Fatalf("body %q", body)
 	}
 }
@@ -167,14 +168,14 @@ func TestStartCountsThePhoneLimit(t *testing.T) {
 	e := newEnv(t)
 	for range 5 {
 		e.start("+14155550123")
-		e.clock.advance(time.Minute)
+		e.clock.Advance(time.Minute)
 	}
 	_, err := e.svc.Start(t.Context(), e.app, verifier.StartRequest{Phone: "+14155550123", Origin: "https://www.example.com"})
 	if got := wantCode(t, err, verifier.CodeRateLimited).RetryAfter; got != 10*time.Minute {
 		t.Fatalf("RetryAfter %v, want 10m (the window opened 5 min ago)", got)
 	}
 	e.start("+14155550124") // another phone is not limited
-	e.clock.advance(10 * time.Minute)
+	e.clock.Advance(10 * time.Minute)
 	e.start("+14155550123")
 }
 
@@ -200,7 +201,7 @@ func TestStartAndResendCountTheAppsSends(t *testing.T) {
 	e := newEnv(t)
 	e.app.Limits.AppSends = 2
 	v := e.start("+14155550121")
-	e.clock.advance(30 * time.Second)
+	e.clock.Advance(30 * time.Second)
 	if _, err := e.svc.Resend(t.Context(), e.app, v.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +213,7 @@ func TestStartAndResendCountTheAppsSends(t *testing.T) {
 
 func TestAFailedDeliveryIsReportedRecordedAndResendable(t *testing.T) {
 	e := newEnv(t)
-	e.out.fail = func(verifier.Message) error { return errors.New("provider answered 500") }
+	e.out.FailWith(func(verifier.Message) error { return errors.New("provider answered 500") })
 	v, err := e.svc.Start(t.Context(), e.app, verifier.StartRequest{Phone: "+14155550123", Origin: "https://www.example.com"})
 	de := wantCode(t, err, verifier.CodeDeliveryFailed)
 	if v == nil {
@@ -225,8 +226,8 @@ func TestAFailedDeliveryIsReportedRecordedAndResendable(t *testing.T) {
 	if err != nil || got.DeliveryError != "provider answered 500" {
 		t.Fatalf("Get = %+v, %v; want the delivery error recorded", got, err)
 	}
-	e.out.fail = nil
-	e.clock.advance(30 * time.Second)
+	e.out.FailWith(nil)
+	e.clock.Advance(30 * time.Second)
 	r, err := e.svc.Resend(t.Context(), e.app, v.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -238,10 +239,10 @@ func TestAFailedDeliveryIsReportedRecordedAndResendable(t *testing.T) {
 
 func TestASenderErrorNeverCarriesTheCodeOrPhoneIntoTheStoreOrLogs(t *testing.T) {
 	e := newEnv(t)
-	e.out.fail = func(m verifier.Message) error {
+	e.out.FailWith(func(m verifier.Message) error {
 		i := strings.LastIndex(m.Body, "#")
 		return fmt.Errorf("provider refused %q to %s (code %s)", m.Body, m.To, m.Body[i+1:])
-	}
+	})
 	v, err := e.svc.Start(t.Context(), e.app, verifier.StartRequest{Phone: "+14155550123", Origin: "https://www.example.com"})
 	de := wantCode(t, err, verifier.CodeDeliveryFailed)
 	got, _ := e.svc.Get(t.Context(), e.app, v.ID)
@@ -352,7 +353,7 @@ func TestTheLastWrongAttemptEndsTheVerification(t *testing.T) {
 func TestAnExpiredCodeDoesNotCheck(t *testing.T) {
 	e := newEnv(t)
 	v := e.start("+14155550123")
-	e.clock.advance(10 * time.Minute)
+	e.clock.Advance(10 * time.Minute)
 	_, err := e.svc.Check(t.Context(), e.app, v.ID, e.codeOf())
 	if got := wantCode(t, err, verifier.CodeNotPending); got.Status != verifier.StatusExpired {
 		t.Fatalf("status %s, want expired", got.Status)
@@ -367,7 +368,7 @@ func TestResendMakesANewCodeAndKillsTheOldOne(t *testing.T) {
 	if got := wantCode(t, err, verifier.CodeRateLimited).RetryAfter; got != 30*time.Second {
 		t.Fatalf("resend during the cooldown: RetryAfter %v, want 30s", got)
 	}
-	e.clock.advance(30 * time.Second)
+	e.clock.Advance(30 * time.Second)
 	r, err := e.svc.Resend(t.Context(), e.app, v.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -376,8 +377,8 @@ func TestResendMakesANewCodeAndKillsTheOldOne(t *testing.T) {
 		t.Fatalf("after resend: sends %d resend after %v expires %v", r.Sends, r.ResendAfter, r.ExpiresAt)
 	}
 	fresh := e.codeOf()
-	if fresh == old || e.out.last(t).Send != 2 {
-		t.Fatalf("resend sent code %s (send %d), the old one was %s", fresh, e.out.last(t).Send, old)
+	if fresh == old || e.out.Last(t).Send != 2 {
+		t.Fatalf("resend sent code %s (send %d), the old one was %s", fresh, e.out.Last(t).Send, old)
 	}
 	if res := e.check(v.ID, old); res.Valid {
 		t.Fatal("the old code still checks")
@@ -440,7 +441,7 @@ func TestCheckPhoneChecksTheNewestVerification(t *testing.T) {
 
 	e.start("+14155550123")
 	first := e.codeOf()
-	e.clock.advance(time.Second)
+	e.clock.Advance(time.Second)
 	v := e.start("+1 415 555 0123")
 	second := e.codeOf()
 	r, err := e.svc.CheckPhone(t.Context(), e.app, "+14155550123", first)
@@ -498,8 +499,8 @@ func TestAPhoneWithItsFailureBudgetSpentCanNeitherStartNorResend(t *testing.T) {
 	for range 3 {
 		e.check(v.ID, wrong(e.codeOf()))
 	}
-	e.clock.advance(time.Minute)
-	sent := e.out.count()
+	e.clock.Advance(time.Minute)
+	sent := e.out.Count()
 	_, err := e.svc.Start(t.Context(), e.app, verifier.StartRequest{Phone: "+1 415 555 0123", Origin: "https://www.example.com"})
 	if got := wantCode(t, err, verifier.CodeRateLimited); got.RetryAfter != 24*time.Hour-time.Minute || !strings.Contains(got.Message, "wrong codes") {
 		t.Fatalf("start: RetryAfter %v, message %q; want 23h59m, the phone's wrong codes", got.RetryAfter, got.Message)
@@ -508,7 +509,7 @@ func TestAPhoneWithItsFailureBudgetSpentCanNeitherStartNorResend(t *testing.T) {
 	if got := wantCode(t, err, verifier.CodeRateLimited); got.RetryAfter != 24*time.Hour-time.Minute {
 		t.Fatalf("resend: RetryAfter %v, want 23h59m", got.RetryAfter)
 	}
-	if n := e.out.count(); n != sent {
+	if n := e.out.Count(); n != sent {
 		t.Fatalf("%d messages sent to a phone whose failures are spent", n-sent)
 	}
 	if got, err := e.store.Newest(t.Context(), e.app.ID, v.PhoneKey); err != nil || got.ID != v.ID || got.Sends != 1 {
@@ -517,7 +518,7 @@ func TestAPhoneWithItsFailureBudgetSpentCanNeitherStartNorResend(t *testing.T) {
 	// The refusals spent nothing: the phone's starts are all there once
 	// the failures' window ends.
 	e.start("+14155550124") // another phone is not locked
-	e.clock.advance(24*time.Hour - time.Minute)
+	e.clock.Advance(24*time.Hour - time.Minute)
 	for range 4 {
 		e.start("+14155550123")
 	}
@@ -527,7 +528,7 @@ func TestAFailedDeliveryGivesItsBudgetsBackAndCarriesTheID(t *testing.T) {
 	e := newEnv(t)
 	e.app.Limits.IPStarts = 5
 	e.app.Limits.AppSends = 5
-	e.out.fail = func(verifier.Message) error { return errors.New("provider answered 503") }
+	e.out.FailWith(func(verifier.Message) error { return errors.New("provider answered 503") })
 	req := verifier.StartRequest{Phone: "+14155550123", Origin: "https://www.example.com", ClientIP: "203.0.113.7"}
 	// Five provider errors in a row: every budget (5 starts per phone, 5
 	// per IP, 5 sends per app) would be spent had they counted.
@@ -538,14 +539,14 @@ func TestAFailedDeliveryGivesItsBudgetsBackAndCarriesTheID(t *testing.T) {
 			t.Fatalf("start %d: the 502 carries id %q, want the verification's", i, de.ID)
 		}
 		last = v
-		e.clock.advance(time.Second)
+		e.clock.Advance(time.Second)
 	}
-	e.out.fail = nil
+	e.out.FailWith(nil)
 	v, err := e.svc.Start(t.Context(), e.app, req)
 	if err != nil {
 		t.Fatalf("start after 5 failed deliveries: %v", err)
 	}
-	if e.out.last(t).VerificationID != v.ID {
+	if e.out.Last(t).VerificationID != v.ID {
 		t.Fatal("the start after the failures delivered nothing")
 	}
 	// The last failed verification is pending, and its resend goes out at
@@ -558,7 +559,7 @@ func TestAFailedDeliveryGivesItsBudgetsBackAndCarriesTheID(t *testing.T) {
 	if err != nil {
 		t.Fatalf("resend after a 502: %v", err)
 	}
-	if m := e.out.last(t); m.VerificationID != last.ID || m.Send != 2 || r.DeliveryError != "" {
+	if m := e.out.Last(t); m.VerificationID != last.ID || m.Send != 2 || r.DeliveryError != "" {
 		t.Fatalf("the resend sent %+v; verification %+v", m, r)
 	}
 	if res := e.check(last.ID, e.codeOf()); !res.Valid {
@@ -570,28 +571,28 @@ func TestAFailedResendGivesTheAppsSendBackAndMayBeRetriedAtOnce(t *testing.T) {
 	e := newEnv(t)
 	e.app.Limits.AppSends = 2
 	v := e.start("+14155550123")
-	e.clock.advance(30 * time.Second)
-	e.out.fail = func(verifier.Message) error { return errors.New("timeout") }
+	e.clock.Advance(30 * time.Second)
+	e.out.FailWith(func(verifier.Message) error { return errors.New("timeout") })
 	for range 3 {
 		_, err := e.svc.Resend(t.Context(), e.app, v.ID)
 		if de := wantCode(t, err, verifier.CodeDeliveryFailed); de.ID != v.ID {
 			t.Fatalf("the 502 carries id %q, want %s", de.ID, v.ID)
 		}
 	}
-	e.out.fail = nil
+	e.out.FailWith(nil)
 	r, err := e.svc.Resend(t.Context(), e.app, v.ID)
 	if err != nil {
 		t.Fatalf("resend after failed resends: %v", err)
 	}
-	if r.Sends != 5 || e.out.last(t).Send != 5 {
+	if r.Sends != 5 || e.out.Last(t).Send != 5 {
 		t.Fatalf("sends %d: every failed send still moves the code on", r.Sends)
 	}
 }
 
 func TestRotatedKeysStillCheckTheirVerifications(t *testing.T) {
 	store := memstore.New(memstore.Options{SweepInterval: -1})
-	clk := &clock{t: t0}
-	out := &outbox{}
+	clk := fakes.NewClock(t0)
+	out := &fakes.Sender{}
 	mk := func(keys ...verifier.MasterKey) *verifier.Service {
 		s, err := verifier.NewService(verifier.Config{Store: store, Sender: out, Keys: keys, Now: clk.Now, Rand: &counterRand{n: uint64(len(keys)) << 32}})
 		if err != nil {
@@ -725,7 +726,7 @@ func TestATemplateTheFormatterRefusesIsInternalAndCountsNothing(t *testing.T) {
 	e.app.Limits.PhoneStarts = 1
 	_, err := e.svc.Start(t.Context(), e.app, verifier.StartRequest{Phone: "+14155550123", Origin: "https://www.example.com"})
 	wantCode(t, err, verifier.CodeInternal)
-	if e.out.count() != 0 {
+	if e.out.Count() != 0 {
 		t.Fatal("a message was sent")
 	}
 	if log := e.log.String(); !strings.Contains(log, "format message") || strings.ContainsAny(strings.SplitN(log, "err=", 2)[1], "0123456789") {
@@ -824,7 +825,7 @@ func TestEachRequestIsOneStoreCallOnTheCommonPath(t *testing.T) {
 			return nil
 		}, []string{"ReserveCheck"}},
 		{"a resend is one store call", func() error {
-			e.clock.advance(time.Minute)
+			e.clock.Advance(time.Minute)
 			_, err := e.svc.Resend(ctx, e.app, v.ID)
 			return err
 		}, []string{"Resend"}},
@@ -872,8 +873,8 @@ func TestAVerificationOfAKeyThisInstanceLacksIsKeyUnavailableAndUsesNoAttempt(t 
 	// Two instances share a store with different secrets: b lacks k1,
 	// with which a made the verification (as after k1 is rotated away).
 	store := memstore.New(memstore.Options{SweepInterval: -1})
-	clk := &clock{t: t0}
-	out := &outbox{}
+	clk := fakes.NewClock(t0)
+	out := &fakes.Sender{}
 	var log bytes.Buffer
 	mk := func(keys ...verifier.MasterKey) *verifier.Service {
 		s, err := verifier.NewService(verifier.Config{Store: store, Sender: out, Keys: keys, Now: clk.Now,
@@ -890,8 +891,8 @@ func TestAVerificationOfAKeyThisInstanceLacksIsKeyUnavailableAndUsesNoAttempt(t 
 		t.Fatal(err)
 	}
 	c := derive(t, key1, v, 6)
-	clk.advance(time.Minute)
-	sent := out.count()
+	clk.Advance(time.Minute)
+	sent := out.Count()
 	for name, call := range map[string]func() error{
 		"a check": func() error { _, err := b.Check(t.Context(), app, v.ID, c); return err },
 		"a wrong check": func() error {
@@ -912,8 +913,8 @@ func TestAVerificationOfAKeyThisInstanceLacksIsKeyUnavailableAndUsesNoAttempt(t 
 		}
 	}
 	got, _ := a.Get(t.Context(), app, v.ID)
-	if got.Attempts != 0 || got.Sends != 1 || got.Stored != verifier.StatusPending || out.count() != sent {
-		t.Fatalf("attempts %d sends %d status %s, %d messages sent; want nothing used", got.Attempts, got.Sends, got.Stored, out.count()-sent)
+	if got.Attempts != 0 || got.Sends != 1 || got.Stored != verifier.StatusPending || out.Count() != sent {
+		t.Fatalf("attempts %d sends %d status %s, %d messages sent; want nothing used", got.Attempts, got.Sends, got.Stored, out.Count()-sent)
 	}
 	// By phone b cannot find it at all: the phone key is a keyed hash
 	// with the secret b lacks.
