@@ -11,11 +11,15 @@
 -- Redis Cluster it shares the declared keys' slot through the prefix's
 -- hash tag (see doc.go).
 --
--- Both functions name a limit's counter the same way; they share no
--- helper function, which would cost an upvalue on every run (record.lua).
---
 -- A counter is a hash {n = events, e = window end (unix ms)}. A window
 -- whose end is not after now is over: the counter starts again from zero.
+
+-- limit_key(j, lk, ph) returns the counter key of the limit whose
+-- arguments start at ARGV[j], and the index of the next declared key.
+local function limit_key(j, lk, ph)
+  if ARGV[j + 2] == '' then return KEYS[lk], lk + 1 end
+  return ARGV[j + 2] .. ph .. '}:l', lk
+end
 
 -- count_limits(now, n, la, lk, ph) counts one event against each limit
 -- but guards when every one has room, and returns nothing; else it
@@ -25,12 +29,8 @@ local function count_limits(now, n, la, lk, ph)
   local keys, ends = {}, {}
   for i = 1, n do
     local j = la + 4 * (i - 1)
-    local key = KEYS[lk]
-    if ARGV[j + 2] == '' then
-      lk = lk + 1
-    else
-      key = ARGV[j + 2] .. ph .. '}:l'
-    end
+    local key
+    key, lk = limit_key(j, lk, ph)
     local c = redis.call('HMGET', key, 'n', 'e')
     local e = tonumber(c[2]) or 0
     if e > now then
@@ -59,12 +59,8 @@ end
 local function refund_limits(now, n, la, lk, ph)
   for i = 1, n do
     local j = la + 4 * (i - 1)
-    local key = KEYS[lk]
-    if ARGV[j + 2] == '' then
-      lk = lk + 1
-    else
-      key = ARGV[j + 2] .. ph .. '}:l'
-    end
+    local key
+    key, lk = limit_key(j, lk, ph)
     if ARGV[j + 3] == '' then
       local c = redis.call('HMGET', key, 'n', 'e')
       if (tonumber(c[2]) or 0) > now and (tonumber(c[1]) or 0) > 0 then

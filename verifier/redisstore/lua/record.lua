@@ -4,15 +4,14 @@
 -- below against the Go codec.
 
 -- The header's fields, as string.sub bounds (1-based, inclusive): the
--- status letter, then fixed-width decimal numbers. The functions below
--- write these numbers out rather than read these locals: a function that
--- reads a local of the script makes Lua build an upvalue on every run.
+-- status letter, then fixed-width decimal numbers.
 local STATUS = 1
 local ATTEMPTS_FROM, ATTEMPTS_TO = 2, 11
 local SENDS_FROM, SENDS_TO = 12, 21
 local EXPIRES_FROM, EXPIRES_TO = 22, 36
 local RESEND_FROM, RESEND_TO = 37, 51
--- The NUL-ended fixed fields start at byte 52; they are numbered from 1.
+-- BODY is where the NUL-ended fixed fields start; they are numbered from 1.
+local BODY = 52
 local MAX_SENDS, LIFETIME, COOLDOWN, NONCE = 9, 10, 11, 12
 
 -- header(v, from, to) is the header number of record v at from..to.
@@ -39,13 +38,13 @@ end
 -- first_fixed(v) returns the first four fixed fields of record v: app,
 -- phone key, max attempts and key id.
 local function first_fixed(v)
-  return string.match(v, '^(%Z*)%z(%Z*)%z(%Z*)%z(%Z*)%z', 52)
+  return string.match(v, '^(%Z*)%z(%Z*)%z(%Z*)%z(%Z*)%z', BODY)
 end
 
 -- fixed(v, i) returns fixed field i of record v and the index just past
 -- its NUL (for NONCE, the last one: where the delivery error starts).
 local function fixed(v, i)
-  local from = 52
+  local from = BODY
   for _ = 2, i do
     from = string.find(v, '\0', from, true) + 1
   end
@@ -55,7 +54,7 @@ end
 
 -- stored(v) names the stored status of record v as verifier.Status does.
 local function stored(v)
-  local st = string.sub(v, 1, 1)
+  local st = string.sub(v, STATUS, STATUS)
   if st == 'p' then return 'pending' end
   if st == 'a' then return 'approved' end
   if st == 'c' then return 'canceled' end
@@ -64,14 +63,11 @@ end
 -- status_at(v, now, max_attempts) is verifier.Verification.StatusAt of
 -- record v at now (unix ms).
 local function status_at(v, now, max_attempts)
-  local st = string.sub(v, 1, 1)
-  if st == 'p' then
-    if tonumber(string.sub(v, 2, 11)) >= tonumber(max_attempts) then return 'max_attempts_reached' end
-    if now >= tonumber(string.sub(v, 22, 36)) then return 'expired' end
-    return 'pending'
-  end
-  if st == 'a' then return 'approved' end
-  if st == 'c' then return 'canceled' end
+  local st = stored(v)
+  if st ~= 'pending' then return st end
+  if header(v, ATTEMPTS_FROM, ATTEMPTS_TO) >= tonumber(max_attempts) then return 'max_attempts_reached' end
+  if now >= header(v, EXPIRES_FROM, EXPIRES_TO) then return 'expired' end
+  return 'pending'
 end
 
 -- key_allowed(kids, kid) reports whether the key list kids (each key id
