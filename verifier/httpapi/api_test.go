@@ -13,6 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/webotp/webotp/verifier"
+	"github.com/webotp/webotp/verifier/internal/fakes"
 	"github.com/webotp/webotp/verifier/memstore"
 )
 
@@ -85,7 +86,7 @@ func TestCheckSemantics(t *testing.T) {
 		e := newEnv(t, envOptions{})
 		id := e.start(t, phone)
 		old := e.code(t, id)
-		e.clock.Add(31 * time.Second)
+		e.clock.Advance(31 * time.Second)
 		a := e.do(t, req{method: "POST", path: "/v1/verifications/" + id + "/resend", key: shopKey, body: `{}`})
 		if a.status != 200 || a.json["sends"] != 2.0 {
 			t.Fatalf("resend: %d %s", a.status, a.raw)
@@ -104,7 +105,7 @@ func TestCheckSemantics(t *testing.T) {
 	t.Run("a resend before the cooldown is rate limited with Retry-After", func(t *testing.T) {
 		e := newEnv(t, envOptions{})
 		id := e.start(t, phone)
-		e.clock.Add(10 * time.Second)
+		e.clock.Advance(10 * time.Second)
 		a := e.do(t, req{method: "POST", path: "/v1/verifications/" + id + "/resend", key: shopKey})
 		if a.status != 429 || a.errorCode() != "rate_limited" || a.header["retry-after"] == "" {
 			t.Fatalf("%d %v %s", a.status, a.header, a.raw)
@@ -181,7 +182,7 @@ func TestCheckSemantics(t *testing.T) {
 		e := newEnv(t, envOptions{})
 		id := e.start(t, phone)
 		code := e.code(t, id)
-		e.clock.Add(10*time.Minute + time.Second)
+		e.clock.Advance(10*time.Minute + time.Second)
 		if a := e.do(t, req{method: "GET", path: "/v1/verifications/" + id, key: shopKey}); a.status != 200 || a.json["status"] != "expired" {
 			t.Fatalf("get: %d %s", a.status, a.raw)
 		}
@@ -237,15 +238,10 @@ func TestCheckSemantics(t *testing.T) {
 	})
 }
 
-// failingSender fails every delivery.
-type failingSender struct{}
-
-func (failingSender) Send(context.Context, verifier.Message) error {
-	return errors.New("provider down")
-}
-
 func TestAFailedDeliveryAnswers502(t *testing.T) {
-	e := newEnv(t, envOptions{sender: failingSender{}})
+	failing := &fakes.Sender{}
+	failing.FailWith(func(verifier.Message) error { return errors.New("provider down") })
+	e := newEnv(t, envOptions{sender: failing})
 	a := e.do(t, req{method: "POST", path: "/v1/verifications", key: shopKey, body: `{"phone":"` + phone + `","origin":"` + origin + `"}`})
 	if a.status != 502 || a.errorCode() != "delivery_failed" || strings.Contains(string(a.raw), "provider down") {
 		t.Fatalf("%d %s", a.status, a.raw)

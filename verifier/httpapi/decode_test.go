@@ -252,7 +252,7 @@ func TestAJSONBodyMayNameItsMediaTypeInAnyCaseWithACharset(t *testing.T) {
 func TestRequestsWithoutABodyNeedNoContentType(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	id := e.start(t, phone)
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	if a := e.direct(t, req{method: "POST", path: "/v1/verifications/" + id + "/resend", key: shopKey}); a.status != 200 {
 		t.Errorf("resend: %d %s", a.status, a.raw)
 	}

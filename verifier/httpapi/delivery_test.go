@@ -2,30 +2,20 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/webotp/webotp/verifier"
+	"github.com/webotp/webotp/verifier/internal/fakes"
 	"github.com/webotp/webotp/verifier/memstore"
+	"github.com/webotp/webotp/verifier/servetest"
 )
 
-// flakySender fails every delivery while failing is set.
-type flakySender struct{ failing atomic.Bool }
-
-func (f *flakySender) Send(context.Context, verifier.Message) error {
-	if f.failing.Load() {
-		return errors.New("provider answered 503")
-	}
-	return nil
-}
-
 func TestA502CarriesTheIDAndItsResendDeliversAtOnce(t *testing.T) {
-	flaky := &flakySender{}
-	flaky.failing.Store(true)
+	flaky := &fakes.Sender{}
+	flaky.FailWith(func(verifier.Message) error { return errors.New("provider answered 503") })
 	e := newEnv(t, envOptions{sender: flaky, limits: verifier.Limits{PhoneStarts: 5}})
 	body := `{"phone":"` + phone + `","origin":"` + origin + `","client_ip":"203.0.113.7"}`
 	var id string
@@ -37,7 +27,7 @@ func TestA502CarriesTheIDAndItsResendDeliversAtOnce(t *testing.T) {
 			t.Fatalf("failed start %d: %d %s; want 502 delivery_failed with the id", i, a.status, a.raw)
 		}
 	}
-	flaky.failing.Store(false)
+	flaky.FailWith(nil)
 	// The failed starts counted nothing: the phone may start again.
 	if a := e.do(t, req{method: "POST", path: "/v1/verifications", key: shopKey, body: body}); a.status != 201 {
 		t.Fatalf("start after five failed deliveries: %d %s", a.status, a.raw)
@@ -59,7 +49,7 @@ func TestAVerificationOfAKeyThisInstanceLacksAnswers503KeyUnavailable(t *testing
 	a := newEnv(t, envOptions{store: store})
 	id := a.start(t, phone)
 	// b shares the store with another secret.
-	log := &syncBuffer{}
+	log := &servetest.Buffer{}
 	svc, err := verifier.NewService(verifier.Config{
 		Store: store, Sender: a.outbox, Now: a.clock.Now, Logger: slog.New(slog.NewTextHandler(log, nil)),
 		Keys: []verifier.MasterKey{{ID: "k2", Secret: bytes.Repeat([]byte{8}, 32)}},

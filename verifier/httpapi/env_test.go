@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +15,9 @@ import (
 	"github.com/valyala/fasthttp/fasthttputil"
 
 	"github.com/webotp/webotp/verifier"
+	"github.com/webotp/webotp/verifier/internal/fakes"
 	"github.com/webotp/webotp/verifier/memstore"
+	"github.com/webotp/webotp/verifier/servetest"
 	"github.com/webotp/webotp/verifier/sms"
 )
 
@@ -28,50 +29,14 @@ const (
 	phone    = "+14155550123"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // env is a Server on the real verifier.Service and memstore, reached over
 // an in-memory listener with a real fasthttp client.
 type env struct {
 	t      *testing.T
 	srv    *Server
-	clock  *clock
+	clock  *fakes.Clock
 	outbox *sms.Outbox
-	log    *syncBuffer
+	log    *servetest.Buffer
 	client *fasthttp.Client
 	addr   string // of the listener
 }
@@ -88,7 +53,7 @@ type envOptions struct {
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := fakes.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	outbox := sms.NewOutbox(1000, clk.Now)
 	var sender verifier.Sender = outbox
 	if o.sender != nil {
@@ -100,7 +65,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Cleanup(func() { ms.Close() })
 		store = ms
 	}
-	logBuf := &syncBuffer{}
+	logBuf := &servetest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc := o.service
 	if svc == nil {

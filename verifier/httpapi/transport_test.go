@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/webotp/webotp/verifier/servetest"
 )
 
 // flakyListener fails its first accepts with err, then accepts for real.
@@ -57,7 +59,7 @@ func TestServeOutlivesAcceptErrorsThatGoAway(t *testing.T) {
 				t.Fatal(err)
 			}
 			ln := &flakyListener{Listener: tcp, fails: 5, err: tt.err}
-			logs := &syncBuffer{}
+			logs := &servetest.Buffer{}
 			srv, err := New(Config{Service: fakeReady{}, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 			if err != nil {
 				t.Fatal(err)
