@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -108,8 +107,6 @@ type Store struct {
 	// directMax is the most commands under way that go directly; see
 	// pick.
 	directMax int64
-	// keys is the last key list the scripts were given; see keyList.
-	keys atomic.Pointer[keyListCache]
 
 	scripts
 }
@@ -485,25 +482,12 @@ func (s *Store) ReserveCheck(ctx context.Context, appID, id string, keyIDs []str
 
 // keyList is keyIDs as the scripts read them: each between NUL bytes
 // (records hold no NUL, so neither does a key id that matches), "" for
-// nil, which accepts any key. A caller passes the same ids on every call
-// (a Service's keys), so the last list is kept rather than built per
-// check (as a script argument, boxed once).
-func (s *Store) keyList(keyIDs []string) any {
+// nil, which accepts any key.
+func (s *Store) keyList(keyIDs []string) string {
 	if keyIDs == nil {
 		return ""
 	}
-	if c := s.keys.Load(); c != nil && slices.Equal(c.ids, keyIDs) {
-		return c.list
-	}
-	c := &keyListCache{ids: slices.Clone(keyIDs), list: "\x00" + strings.Join(keyIDs, "\x00") + "\x00"}
-	s.keys.Store(c)
-	return c.list
-}
-
-// keyListCache is the last key list keyList built.
-type keyListCache struct {
-	ids  []string
-	list any // a string
+	return "\x00" + strings.Join(keyIDs, "\x00") + "\x00"
 }
 
 // Approve marks a reserved, still current verification approved; see
