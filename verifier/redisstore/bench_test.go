@@ -2,7 +2,6 @@ package redisstore_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/webotp/webotp/verifier"
+	"github.com/webotp/webotp/verifier/internal/fakes"
 	"github.com/webotp/webotp/verifier/internal/redistest"
 	"github.com/webotp/webotp/verifier/memstore"
 	"github.com/webotp/webotp/verifier/redisstore"
@@ -232,11 +232,6 @@ func usedMemory(b *testing.B, srv *redistest.Server) int64 {
 	return n
 }
 
-// nopSender accepts every message.
-type nopSender struct{}
-
-func (nopSender) Send(context.Context, verifier.Message) error { return nil }
-
 // BenchmarkServiceWrongCheck is a wrong-code check as the API makes it,
 // Service included (without HTTP), from many goroutines: the store's
 // round trips per check are what separates Redis from memstore here.
@@ -249,7 +244,7 @@ func BenchmarkServiceWrongCheck(b *testing.B) {
 			ctx := b.Context()
 			svc, err := verifier.NewService(verifier.Config{
 				Store:  st.s,
-				Sender: nopSender{},
+				Sender: fakes.Discard{},
 				Keys:   []verifier.MasterKey{{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)}},
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 			})

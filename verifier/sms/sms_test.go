@@ -13,13 +13,13 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/webotp/webotp/verifier"
+	"github.com/webotp/webotp/verifier/internal/fakes"
 )
 
 var testMessage = verifier.Message{
@@ -185,19 +185,13 @@ func TestOutboxIsSafeForConcurrentUse(t *testing.T) {
 	}
 }
 
-type failing struct{ calls atomic.Int32 }
-
-func (f *failing) Send(context.Context, verifier.Message) error {
-	f.calls.Add(1)
-	return errors.New("broken")
-}
-
 func TestMultiSendsThroughEverySenderEvenAfterAFailure(t *testing.T) {
-	f := &failing{}
+	f := &fakes.Sender{}
+	f.FailWith(func(verifier.Message) error { return errors.New("broken") })
 	o := NewOutbox(1, nil)
 	err := Multi{f, o}.Send(context.Background(), testMessage)
-	if err == nil || f.calls.Load() != 1 || len(o.Messages()) != 1 {
-		t.Fatalf("err %v, failing calls %d, outbox %d", err, f.calls.Load(), len(o.Messages()))
+	if err == nil || f.Attempts() != 1 || len(o.Messages()) != 1 {
+		t.Fatalf("err %v, failing calls %d, outbox %d", err, f.Attempts(), len(o.Messages()))
 	}
 	if err := (Multi{o}).Send(context.Background(), testMessage); err != nil {
 		t.Errorf("all succeeding: %v", err)

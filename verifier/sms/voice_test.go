@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/webotp/webotp/verifier/internal/fakes"
 )
 
 var testCall = VoiceCall{
@@ -288,11 +290,11 @@ func TestOutboxKeepsCallsAsVoiceMessages(t *testing.T) {
 }
 
 func TestMultiCallNeedsACaller(t *testing.T) {
-	f := &failing{}
+	f := &fakes.Sender{}
 	if err := (Multi{f}).Call(context.Background(), testCall); err == nil || !strings.Contains(err.Error(), "no sender can place calls") {
 		t.Errorf("Call through senders that cannot call = %v", err)
 	}
-	if f.calls.Load() != 0 {
+	if f.Attempts() != 0 {
 		t.Error("Call sent a message")
 	}
 }
