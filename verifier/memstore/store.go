@@ -69,6 +69,7 @@ type shard struct {
 // counter is one fixed window packed in 64 bits: the window's end in Unix
 // milliseconds (42 bits, until 2109) and the events counted (22 bits: a
 // Limit.Max beyond maxCount counts as maxCount).
+// Packed and keyed by hash like the records, for the same memory bound (BenchmarkPendingMemory, "with limits").
 type counter uint64
 
 const (
