@@ -158,6 +158,10 @@ func (s *Server) answerCheck(ctx *fasthttp.RequestCtx, res *verifier.CheckResult
 	} else {
 		s.metrics.checksFailed.Inc()
 	}
+	if s.encodeCheck != nil {
+		writeJSON(ctx, fasthttp.StatusOK, s.encodeCheck(res.Valid, res.Verification, s.cfg.Service.Now()))
+		return
+	}
 	var buf [512]byte
 	writeJSON(ctx, fasthttp.StatusOK, appendCheck(buf[:0], res.Valid, res.Verification, s.cfg.Service.Now()))
 }

@@ -317,24 +317,35 @@ func (f fakeService) Cancel(context.Context, *verifier.App, string) (*verifier.V
 func (f fakeService) Ready(context.Context) error { return f.fail() }
 
 // hangingService's Get waits until its context ends, as a store that no
-// longer answers would, and reports how it ended.
+// longer answers would, and reports the time its context had left when it
+// was called and how the context ended.
 type hangingService struct {
 	fakeService
+	left  chan time.Duration
 	ended chan error
 }
 
 func (h hangingService) Get(ctx context.Context, _ *verifier.App, _ string) (*verifier.Verification, error) {
+	left := time.Duration(-1)
+	if dl, ok := ctx.Deadline(); ok {
+		left = time.Until(dl)
+	}
+	h.left <- left
 	<-ctx.Done()
 	h.ended <- ctx.Err()
 	return nil, verifier.StoreUnavailable(ctx.Err())
 }
 
 func TestAHangingStoreIsCutOffAtTheRequestTimeout(t *testing.T) {
-	svc := hangingService{ended: make(chan error, 1)}
-	e := newEnv(t, envOptions{service: svc, config: func(c *Config) { c.RequestTimeout = 50 * time.Millisecond }})
+	const timeout = 50 * time.Millisecond
+	svc := hangingService{left: make(chan time.Duration, 1), ended: make(chan error, 1)}
+	e := newEnv(t, envOptions{service: svc, config: func(c *Config) { c.RequestTimeout = timeout }})
 	a := e.do(t, req{method: "GET", path: "/v1/verifications/abcdefghijklmnopqrstuv", key: shopKey})
 	if a.status != 503 || a.errorCode() != "store_unavailable" {
 		t.Fatalf("%d %s", a.status, a.raw)
+	}
+	if left := <-svc.left; left <= 0 || left > timeout {
+		t.Errorf("the store was called with %v left, want at most RequestTimeout, %v", left, timeout)
 	}
 	if err := <-svc.ended; !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("the request's context ended with %v, want its deadline", err)

@@ -11,29 +11,27 @@ import (
 const httpapiRuns = 6
 
 // httpapi reports the CPU of a check in the handler alone (no connection,
-// no client) and the share of it the hand-written JSON encoder saves over
-// encoding/json, from one `go test -bench` run of both, on one core.
+// no client, one core) and the share of it the hand-written JSON encoder
+// saves over encoding/json: BenchmarkCheckHandler runs the check path both
+// ways, alternately, httpapiRuns times.
 func (r *runner) httpapi(ctx context.Context) error {
-	out, err := r.command(ctx, nil, "go", "test", "-run", "^$", "-bench", "^(BenchmarkCheckHandler|BenchmarkEncodeCheck)$",
+	out, err := r.command(ctx, nil, "go", "test", "-run", "^$", "-bench", "^BenchmarkCheckHandler$",
 		"-benchmem", "-cpu", "1", "-count", fmt.Sprint(httpapiRuns), "./verifier/httpapi/")
 	if err != nil {
 		return err
 	}
 	bs := parseGoBench(out)
-	check, ok1 := benchMedian(bs, "BenchmarkCheckHandler", "cpu-ns/op")
-	allocs, _ := benchMedian(bs, "BenchmarkCheckHandler", "allocs/op")
-	hand, ok2 := benchMedian(bs, "BenchmarkEncodeCheck/hand", "cpu-ns/op")
-	lib, ok3 := benchMedian(bs, "BenchmarkEncodeCheck/encoding-json", "cpu-ns/op")
-	if !ok1 || !ok2 || !ok3 {
+	hand, ok1 := benchMedian(bs, "BenchmarkCheckHandler/hand", "cpu-ns/op")
+	allocs, _ := benchMedian(bs, "BenchmarkCheckHandler/hand", "allocs/op")
+	lib, ok2 := benchMedian(bs, "BenchmarkCheckHandler/encoding-json", "cpu-ns/op")
+	if !ok1 || !ok2 {
 		return fmt.Errorf("missing cpu-ns/op figures in:\n%s", out)
 	}
 	r.add("httpapi", fmt.Sprintf("wrong-code check in the handler alone (memstore, no connection, one core), CPU per request, median of %d", httpapiRuns),
-		fmt.Sprintf("%.0f ns, %.0f allocs", check, allocs), "", "")
-	// The check made with encoding/json costs what it costs now, plus
-	// what the library's encoding costs more.
-	saved := (lib - hand) / (check - hand + lib)
+		fmt.Sprintf("%.0f ns, %.0f allocs", hand, allocs), "", "")
+	saved := (lib - hand) / lib
 	r.add("httpapi", "hand-written JSON answers (encode.go) instead of encoding/json: CPU saved per check",
-		fmt.Sprintf("%.0f%% (%.0f ns instead of %.0f ns)", 100*saved, hand, lib), "≥ 10% (else encoding/json)", verdict(saved >= 0.10))
+		fmt.Sprintf("%.0f%% (%.0f ns per check instead of %.0f ns)", 100*saved, hand, lib), "≥ 10% (else encoding/json)", verdict(saved >= 0.10))
 	return nil
 }
 
