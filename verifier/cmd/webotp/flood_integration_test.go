@@ -6,7 +6,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 	"unsafe"
 )
 
@@ -32,18 +31,7 @@ func TestRunningOutOfDescriptorsLeavesTheServerRunning(t *testing.T) {
 	s := startProcess(t, nil, "--dev", "--max-conns-per-ip", "0")
 	setFileLimit(t, s.PID(), 128)
 	conns := holdConnections(t, s.Addr, 300)
-	select {
-	case <-s.Done():
-		t.Fatalf("webotp exited when out of descriptors: %v\n%s", s.Err(), s.Stderr)
-	default:
-	}
-	for _, c := range conns {
-		c.Close()
-	}
-	if err := s.WaitReady(15 * time.Second); err != nil {
-		t.Fatalf("/healthz did not come back: %v", err)
-	}
-	devVerification(t, s)
+	outlives(t, s, conns, "when out of descriptors")
 	log := s.Stderr.String()
 	fails := strings.Count(log, "accepting connections fails")
 	if fails == 0 || !strings.Contains(log, "too many open files") {

@@ -292,6 +292,25 @@ func devVerification(t *testing.T, s *servetest.Server) {
 	}
 }
 
+// outlives wants s running while conns are open (what says how they
+// strain it), then, once they are closed, answering /healthz and the whole
+// API again.
+func outlives(t *testing.T, s *servetest.Server, conns []net.Conn, what string) {
+	t.Helper()
+	select {
+	case <-s.Done():
+		t.Fatalf("webotp exited %s: %v\n%s", what, s.Err(), s.Stderr)
+	default:
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	if err := s.WaitReady(15 * time.Second); err != nil {
+		t.Fatalf("/healthz did not come back: %v", err)
+	}
+	devVerification(t, s)
+}
+
 // TestAFloodUnderALowFileLimitLeavesTheServerRunning starts webotp with
 // 256 file descriptors and opens 400 connections: the server must keep
 // running, and once they close answer /healthz and a check.
@@ -319,18 +338,7 @@ func TestAFloodUnderALowFileLimitLeavesTheServerRunning(t *testing.T) {
 			refused++
 		}
 	}
-	select {
-	case <-s.Done():
-		t.Fatalf("webotp exited under the flood: %v\n%s", s.Err(), s.Stderr)
-	default:
-	}
-	for _, c := range conns {
-		c.Close()
-	}
-	if err := s.WaitReady(15 * time.Second); err != nil {
-		t.Fatalf("/healthz did not come back: %v", err)
-	}
-	devVerification(t, s)
+	outlives(t, s, conns, "under the flood")
 	if refused == 0 {
 		t.Errorf("no connection was refused with a 503 past the cap")
 	}

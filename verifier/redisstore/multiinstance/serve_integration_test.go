@@ -259,12 +259,8 @@ func TestTwoServeProcessesShareOneRedis(t *testing.T) {
 		}
 		c.redis.Start()
 		for _, in := range []*servetest.Server{a, b} {
-			deadline := time.Now().Add(10 * time.Second)
-			for c.do("GET", in, "/readyz", "").status != http.StatusOK {
-				if time.Now().After(deadline) {
-					t.Fatalf("%s not ready 10 s after Redis came back", in.Addr)
-				}
-				time.Sleep(50 * time.Millisecond)
+			if err := in.WaitReady(10 * time.Second); err != nil {
+				t.Fatalf("%s not ready 10 s after Redis came back: %v", in.Addr, err)
 			}
 		}
 		// The append-only file kept the verification started before.
@@ -324,12 +320,8 @@ func TestTwoServeProcessesShareOneRedis(t *testing.T) {
 		setPhase("restarting")
 		c.redis.Start()
 		for _, in := range []*servetest.Server{a, b} {
-			deadline := time.Now().Add(10 * time.Second)
-			for c.do("GET", in, "/readyz", "").status != http.StatusOK {
-				if time.Now().After(deadline) {
-					t.Fatalf("%s not ready 10 s after Redis came back", in.Addr)
-				}
-				time.Sleep(20 * time.Millisecond)
+			if err := in.WaitReady(10 * time.Second); err != nil {
+				t.Fatalf("%s not ready 10 s after Redis came back: %v", in.Addr, err)
 			}
 		}
 		time.Sleep(200 * time.Millisecond) // let requests in flight during recovery finish
