@@ -171,6 +171,8 @@ func Start(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		// How the server exits is for the test to check (Stop, Err); a
+		// server that does not exit at all is a failure of its own.
 		if err := s.Stop(); err != nil && !errors.As(err, new(*exec.ExitError)) {
 			t.Errorf("servetest: stop %s: %v", s.Addr, err)
 		}
@@ -194,7 +196,11 @@ func newServer(o Options, freeAddr func() (string, error)) (*Server, error) {
 	}
 	s := &Server{opts: o, Stdout: &Buffer{}, Stderr: &Buffer{}}
 	if o.Addr != "" {
-		return s, s.start(o.Addr)
+		s.setAddr(o.Addr)
+		if err := s.start(); err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	// The port is free when FreeAddr returns, but another process may bind
 	// it before the server does: then the server exits, and another port
@@ -204,24 +210,29 @@ func newServer(o Options, freeAddr func() (string, error)) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = s.start(addr)
-		if err == nil || attempt == bindAttempts || !strings.Contains(err.Error(), "address already in use") {
-			return s, err
+		s.setAddr(addr)
+		err = s.start()
+		if err == nil {
+			return s, nil
+		}
+		if attempt == bindAttempts || !strings.Contains(err.Error(), "address already in use") {
+			return nil, err
 		}
 		s.Stdout.Reset()
 		s.Stderr.Reset()
 	}
 }
 
-// start runs the process on addr and waits until it is ready. On an error
-// the process has exited.
-func (s *Server) start(addr string) error {
-	s.Addr, s.URL = addr, "http://"+addr
+func (s *Server) setAddr(addr string) { s.Addr, s.URL = addr, "http://"+addr }
+
+// start runs the process on s.Addr and waits until it is ready. On an
+// error the process has exited.
+func (s *Server) start() error {
 	bin, err := Binary()
 	if err != nil {
 		return err
 	}
-	argv := append([]string{bin, "serve", "--addr", addr}, s.opts.Args...)
+	argv := append([]string{bin, "serve", "--addr", s.Addr}, s.opts.Args...)
 	if s.opts.FileLimit > 0 {
 		argv = append([]string{"bash", "-c", `ulimit -n ` + strconv.Itoa(s.opts.FileLimit) + ` && exec "$0" "$@"`}, argv...)
 	}
@@ -373,7 +384,7 @@ func (s *Server) Restart() error {
 	if err := s.Stop(); err != nil {
 		return fmt.Errorf("servetest: restart %s: %w", s.Addr, err)
 	}
-	return s.start(s.Addr)
+	return s.start()
 }
 
 // Outbox returns the messages of the dev outbox (GET /dev/outbox), newest
