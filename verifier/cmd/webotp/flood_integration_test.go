@@ -25,9 +25,6 @@ func setFileLimit(t *testing.T, pid int, n uint64) {
 // files", which must be retried (and logged once per burst), not end the
 // server.
 func TestRunningOutOfDescriptorsLeavesTheServerRunning(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens 300 connections to a subprocess")
-	}
 	s := startProcess(t, nil, "--dev", "--max-conns-per-ip", "0")
 	setFileLimit(t, s.PID(), 128)
 	conns := holdConnections(t, s.Addr, 300)
