@@ -10,7 +10,8 @@ import (
 
 // api builds the implementation behind window.webotp that the loader's
 // stubs call: {version, receive(input, timeoutSeconds, resolve, reject),
-// abort(input), parse(message) -> [host, code, embeddedHost] | null}.
+// abort(input), parse(message) -> [host, code, embeddedHost] | null,
+// mutated()}; the loader's MutationObserver calls mutated.
 func (b *binding) api() map[string]any {
 	receive := b.fn(b.receive)
 	abort := b.fn(func(_ safejs.Value, args []safejs.Value) any {
@@ -29,8 +30,9 @@ func (b *binding) api() map[string]any {
 		}
 		return []any{host, code, embedded} // the loader makes the object
 	})
-	b.keep = append(b.keep, receive, abort, parse)
-	return map[string]any{"version": version, "receive": receive, "abort": abort, "parse": parse}
+	mutated := b.fn(b.mutated)
+	b.keep = append(b.keep, receive, abort, parse, mutated)
+	return map[string]any{"version": version, "receive": receive, "abort": abort, "parse": parse, "mutated": mutated}
 }
 
 // receive(input, timeoutSeconds, resolve, reject)

@@ -10,14 +10,13 @@ import (
 	"github.com/webotp/webotp/wasm/controller"
 )
 
-// selector matches every target input.
-const selector = `input[is="one-time-code"],input[autocomplete~="one-time-code" i]`
-
 // binding implements controller.DOM on the page and feeds the
 // controller the page's events.
 type binding struct {
 	win, doc, handoff safejs.Value
-	// early is the loader's early request (handoff.early) while it is adopted.
+	// sel is the loader's selector of target inputs (handoff.sel).
+	sel string
+	// early is the loader's early request (handoff.early) while Start runs.
 	early safejs.Value
 	c     *controller.Controller
 	// setter is HTMLInputElement.prototype's native value setter.
@@ -82,6 +81,9 @@ func newBinding(win, handoff safejs.Value) (*binding, error) {
 	if !isObject(b.doc) {
 		return nil, errors.New("no document")
 	}
+	if b.sel = str(get(handoff, "sel")); b.sel == "" {
+		return nil, errors.New("the loader gave no selector")
+	}
 	var err error
 	if b.ids, err = newObj(get(win, "WeakMap")); err != nil {
 		return nil, err
@@ -116,10 +118,11 @@ func (b *binding) listen(target safejs.Value, typ string, capture bool, f callba
 	return err
 }
 
-// start listens to the page, arms the first request, defines the
-// customized built-in and hands window.webotp its implementation.
+// start listens to the page, hands the controller the loader's record,
+// defines the customized built-in and hands window.webotp its
+// implementation. Mutations come from the loader's observer, through
+// the implementation's mutated.
 func (b *binding) start() error {
-	b.enhance()
 	listeners := []struct {
 		target  safejs.Value
 		typ     string
@@ -139,83 +142,34 @@ func (b *binding) start() error {
 			return err
 		}
 	}
-	if err := b.observe(); err != nil {
-		return err
-	}
-	b.adopt()
+	b.handover()
 	call(b.handoff, "define") // customized built-in; false where unsupported (Safari)
 	_, err := callErr(b.handoff, "ready", b.api())
 	return err
 }
 
-// adopt takes over the get() the loader started before the wasm ran
-// (handoff.early: {input, ctl, promise, t, ended}) as the document's one
-// request. When the loader already ended it (ended: "submit", "removed"
-// or "hidden", webotp:abort fired), the controller learns how, and
-// handoff.hidden says whether the page is still hidden. Without one, or
-// when the controller refuses it (quietly aborted then), it arms as
-// usual.
-func (b *binding) adopt() {
-	e := get(b.handoff, "early")
-	if !isObject(e) {
-		b.c.Start()
-		return
+// handover starts the controller with the loader's record:
+// handoff.early ({input, ctl, promise, t, ended}, or undefined when the
+// loader made no get()) and handoff.hidden. Adopt reads b.early while
+// Start runs.
+func (b *binding) handover() {
+	b.early = get(b.handoff, "early")
+	rec := controller.Record{Hidden: truthy(get(b.handoff, "hidden"))}
+	if el := b.elem(get(b.early, "input"), true); el != nil {
+		rec.Input = el
+		rec.Started = int64(num(get(b.early, "t")))
+		rec.Ended = str(get(b.early, "ended"))
 	}
-	el := b.elem(get(e, "input"), true)
-	if reason := str(get(e, "ended")); reason != "" {
-		if reason != "hidden" || truthy(get(b.handoff, "hidden")) {
-			b.c.Ended(el, reason)
-		}
-		b.c.Start()
-		return
-	}
-	b.early = e
-	ok := b.c.Adopt(el, int64(num(get(e, "t"))))
+	b.c.Start(rec)
 	b.early = undefined()
-	if !ok {
-		call(get(e, "ctl"), "abort")
-		b.c.Start()
-		return
-	}
-	if f := b.Focused(); f != nil {
-		b.c.Focused(f)
-	}
 }
 
-// observe watches the document for targets added, removed or changed.
-func (b *binding) observe() error {
-	f := b.fn(func(safejs.Value, []safejs.Value) any {
-		b.enhance()
-		b.c.Mutated()
-		b.prune()
-		return nil
-	})
-	b.keep = append(b.keep, f)
-	obs, err := newObj(get(b.win, "MutationObserver"), f)
-	if err != nil {
-		return err
-	}
-	_, err = callErr(obs, "observe", get(b.doc, "documentElement"), b.json(`{"childList":true,"subtree":true,"attributes":true,`+
-		`"attributeFilter":["autocomplete","is","disabled","readonly","data-webotp"]}`))
-	return err
-}
-
-// each calls f for every element matching sel, in document order.
-func (b *binding) each(sel string, f func(v safejs.Value)) {
-	list := call(b.doc, "querySelectorAll", sel)
-	n := int(num(get(list, "length")))
-	for i := 0; i < n; i++ {
-		f(call(list, "item", i))
-	}
-}
-
-// enhance gives <input is="one-time-code"> autocomplete="one-time-code"
-// when it has none, so browsers' own autofill (Safari) sees it too. An
-// input with data-webotp="off" is left exactly as it is.
-func (b *binding) enhance() {
-	b.each(`input[is="one-time-code"]:not([autocomplete]):not([data-webotp="off" i])`, func(v safejs.Value) {
-		call(v, "setAttribute", "autocomplete", "one-time-code")
-	})
+// mutated runs for every batch of the loader's MutationObserver once the
+// binding runs: targets added, removed or changed.
+func (b *binding) mutated(safejs.Value, []safejs.Value) any {
+	b.c.Mutated()
+	b.prune()
+	return nil
 }
 
 // prune forgets elements no longer in the document (the controller has
@@ -252,7 +206,7 @@ func (b *binding) elem(v safejs.Value, create bool) *element {
 
 // target returns the element for a node when it is a target input.
 func (b *binding) target(v safejs.Value) *element {
-	if !isObject(v) || !truthy(call(v, "matches", selector)) {
+	if !isObject(v) || !truthy(call(v, "matches", b.sel)) {
 		return nil
 	}
 	return b.elem(v, true)

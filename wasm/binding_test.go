@@ -351,7 +351,7 @@ func newFakePage(t *testing.T) *fakePage {
 		set(opts, "signal", get(ctl, "signal"))
 		return map[string]any{"ctl": ctl, "promise": call(credGet.Value(), "call", nil, opts)}
 	})
-	p.b = &binding{win: win, doc: doc, ids: ids, elems: map[int]*element{}, aborts: map[int]safejs.Value{},
+	p.b = &binding{win: win, doc: doc, sel: "input.code", ids: ids, elems: map[int]*element{}, aborts: map[int]safejs.Value{},
 		setter: newTarget(t, map[string]any{"call": setter}), handoff: newTarget(t, map[string]any{"get": request})}
 	p.b.c = controller.New(p.b, controller.Config{})
 	return p
@@ -442,15 +442,29 @@ func (p *fakePage) early(t *testing.T, promise safejs.Value, ended string) safej
 	return ctl
 }
 
+// targets makes document.querySelectorAll(sel) return the page's input
+// for the loader's selector (the handoff's), and nothing for any other.
+func (p *fakePage) targets(t *testing.T) {
+	t.Helper()
+	item := jsFunc(t, func([]safejs.Value) any { return p.input })
+	set(p.b.doc, "querySelectorAll", jsFunc(t, func(args []safejs.Value) any {
+		if str(arg(args, 0)) != p.b.sel {
+			return map[string]any{"length": 0}
+		}
+		return map[string]any{"length": 1, "item": item}
+	}))
+}
+
 func TestAdoptFillsFromTheLoadersGetWithoutCallingGetAgain(t *testing.T) {
 	p := newFakePage(t)
+	p.targets(t)
 	events := record(t, p.input, "autocomplete", "code", "source")
 	resolved, err := global(t, "Promise").Call("resolve", map[string]any{"type": "otp", "id": "", "code": "135790"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.early(t, resolved, "")
-	p.b.adopt()
+	p.b.handover()
 	if d := wait(t, events, "autocomplete"); d != "code=135790 source=webotp" {
 		t.Errorf("autocomplete detail %q", d)
 	}
@@ -472,8 +486,9 @@ func TestAdoptTakesOverASubmitTheLoaderEndedItOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.targets(t)
 	p.early(t, pending, "submit")
-	p.b.adopt()
+	p.b.handover()
 	select {
 	case <-p.options:
 		t.Error("navigator.credentials.get was called: the submitted input was armed again")
@@ -489,13 +504,10 @@ func TestAdoptArmsAgainAfterAHiddenPageShowedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	item := jsFunc(t, func([]safejs.Value) any { return p.input })
-	set(p.b.doc, "querySelectorAll", jsFunc(t, func([]safejs.Value) any {
-		return map[string]any{"length": 1, "item": item}
-	}))
+	p.targets(t)
 	p.early(t, pending, "hidden")
 	set(p.b.handoff, "hidden", false)
-	p.b.adopt()
+	p.b.handover()
 	select {
 	case <-p.options:
 	case <-time.After(time.Second):

@@ -8,15 +8,16 @@
 // property, window.webotp.__handoff, which main reads and deletes:
 //
 //	script   the loader's <script> element (data-* defaults), or null
+//	sel      the selector of target inputs: the loader's, the only copy
 //	t0       Date.now() when the loader first ran: dev emulation offers only
 //	         outbox messages sent after it (less a 2 s clock-skew allowance)
-//	early    the get() the loader started itself, or undefined: {input,
-//	         ctl (its AbortController), promise (rejection handled),
-//	         t (Date.now() at the call), ended ("" while it is pending;
-//	         "submit", "removed" or "hidden" once the loader ended it on
-//	         that page event before the wasm ran, webotp:abort fired)};
-//	         main adopts it as the document's one request, or takes over
-//	         how it ended
+//	early    the get() the loader started itself for the first target
+//	         input it saw, or undefined: {input, ctl (its AbortController),
+//	         promise (rejection handled), t (Date.now() at the call), ended
+//	         ("" while it is pending; "submit", "removed" or "hidden" once
+//	         the loader ended it on that page event before the wasm ran,
+//	         webotp:abort fired)}; the controller decides what it means
+//	         (controller.Record, Controller.Start)
 //	hidden   true between a pagehide and a pageshow seen by the loader
 //	top()    the top-level document's hostname (location.ancestorOrigins'
 //	         last; this document's own at top level), or null for a frame
@@ -32,9 +33,11 @@
 //	         (class syntax in the loader: no eval); false where unsupported
 //	ready(impl) called once the binding runs, with impl = {version,
 //	         receive(input, timeoutSeconds, resolve, reject), abort(input),
-//	         parse(message) -> [host, code, embeddedHost] | null}: the
-//	         loader's window.webotp methods call these
-//	         and window.webotp.ready resolves
+//	         parse(message) -> [host, code, embeddedHost] | null,
+//	         mutated()}: the loader's window.webotp methods call these,
+//	         its MutationObserver (the only one, watching the attributes
+//	         that change what sel matches) calls mutated from then on, and
+//	         window.webotp.ready resolves
 //	fail(name, message) called instead when the binding cannot start:
 //	         window.webotp.ready rejects and webotp:error fires on the document
 //

@@ -9,10 +9,14 @@ import (
 	"github.com/webotp/webotp/wasm/controller"
 )
 
-// Targets returns every target input in document order.
+// Targets returns every input the loader's selector matches, in
+// document order.
 func (b *binding) Targets() []controller.Element {
 	var out []controller.Element
-	b.each(selector, func(v safejs.Value) { out = append(out, b.elem(v, true)) })
+	list := call(b.doc, "querySelectorAll", b.sel)
+	for i := 0; i < int(num(get(list, "length"))); i++ {
+		out = append(out, b.elem(call(list, "item", i), true))
+	}
 	return out
 }
 
@@ -129,8 +133,7 @@ func (b *binding) SetValue(el controller.Element, value string) {
 	call(b.setter, "call", el.(*element).v, value)
 }
 
-// Dispatch fires a bubbling event on el (the document when nil). The
-// element in detail.input is replaced by its DOM node.
+// Dispatch fires a bubbling event on el (the document when nil).
 func (b *binding) Dispatch(el controller.Element, typ string, detail controller.Detail) bool {
 	target := b.doc
 	if el != nil {

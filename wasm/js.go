@@ -101,12 +101,6 @@ func truthy(v safejs.Value) bool {
 	return err == nil && t
 }
 
-// json returns JSON.parse(s): a constant object for JavaScript is
-// smaller in the wasm as JSON text than as Go maps and slices converted.
-func (b *binding) json(s string) safejs.Value {
-	return call(get(b.win, "JSON"), "parse", s)
-}
-
 // callback is a Go function JavaScript may call.
 type callback func(this safejs.Value, args []safejs.Value) any
 

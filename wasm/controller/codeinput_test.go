@@ -28,7 +28,7 @@ func TestPasteAcceptsTheCodeInputsTheVerifierAccepts(t *testing.T) {
 		t.Run(tc.Name, func(t *testing.T) {
 			p := newPage(newInput("otp"))
 			c := newController(p, nil)
-			c.Start()
+			c.Start(controller.Record{})
 			p.take()
 			res, ins := c.Paste(p.inputs[0], tc.Input)
 			switch {

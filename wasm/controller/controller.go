@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"slices"
 	"time"
 
 	"github.com/webotp/webotp/otpmsg"
@@ -67,7 +68,7 @@ type DOM interface {
 	// Adopt makes the get() the loader started before the binding ran
 	// request id's; the outcome arrives through Resolved or Rejected.
 	Adopt(id int)
-	// Cancel aborts what Get started (its AbortController).
+	// Cancel aborts what Get or Adopt started (its AbortController).
 	Cancel(id int, reason string)
 	// Fetch reads the dev outbox at url; the outcome arrives through Outbox.
 	Fetch(id int, url string)
@@ -227,42 +228,65 @@ func (c *Controller) Pending() Element {
 	return c.req.el
 }
 
-// Start arms a request for the best target on the page, if any.
-func (c *Controller) Start() { c.arm() }
-
-// Adopt makes the get() the loader started for el at started (Unix
-// milliseconds), before the binding ran, the document's one pending
-// request, instead of starting another (a second get() would cancel
-// it). From then on it is routed and ended as any automatic request;
-// its timeout counts from started, and a removed el ends it at once
-// ("removed"). Adopt reports false, leaving the caller to cancel it
-// quietly, when a request is pending already, the page is hidden, or el
-// may have no real get() (data-webotp="off", dev emulation); call Start
-// then.
-func (c *Controller) Adopt(el Element, started int64) bool {
-	if el == nil || c.req != nil || c.hidden {
-		return false
-	}
-	o := c.Options(el)
-	if o.Off || c.devFor(o) {
-		return false
-	}
-	c.begin(el, o, nil, started)
-	c.Mutated()
-	return true
+// Record is what the loader did before the binding ran. The loader runs
+// before the wasm: it calls navigator.credentials.get itself for the first
+// target input it sees, ends that request on a submit of its form, its
+// removal or pagehide (firing webotp:abort), and records what happened. It
+// decides nothing else; Start decides what the record means.
+type Record struct {
+	// Input is the input the loader's get() is for; nil when it made none.
+	Input Element
+	// Started is when the loader called get(), in Unix milliseconds.
+	Started int64
+	// Ended says why the loader ended its get(): "submit", "removed" or
+	// "hidden"; "" while the get() is pending.
+	Ended string
+	// Hidden reports a pagehide the loader saw without a pageshow since.
+	Hidden bool
 }
 
-// Ended tells the controller that the loader ended its early request for
-// el with reason (and fired webotp:abort) before the binding ran: el is
-// left as such an end leaves it ("submit": not armed again by mutations;
-// "hidden": nothing is armed until Shown). Call Start afterwards.
-func (c *Controller) Ended(el Element, reason string) {
-	switch reason {
-	case "submit":
-		c.done[el] = ended
-	case "hidden":
-		c.hidden = true
+// Start takes over from the loader once the binding's listeners are in
+// place, and arms the document's request. What the loader did means the
+// same as if the binding had seen it: a get() still pending is adopted as
+// the document's one request rather than starting another (which would
+// cancel it); an input whose request ended on "submit" is not armed
+// again by mutations; a hidden page arms nothing until Shown.
+func (c *Controller) Start(rec Record) {
+	c.hidden = rec.Hidden
+	if el := rec.Input; el != nil {
+		switch rec.Ended {
+		case "":
+			c.adopt(el, rec.Started)
+		case "submit":
+			c.done[el] = ended
+		}
 	}
+	c.Mutated()
+}
+
+// adopt makes the get() the loader started for el at started (Unix
+// milliseconds) the pending request: arming now, with that get() instead
+// of a new one. It goes where arm would put a new one (the focused
+// eligible target, else el when eligible, else the first eligible
+// target); its timeout counts from started, and when el has left the
+// document already it ends at once ("removed"). With no such target, on a
+// hidden page, or where the target is under dev emulation (which has no
+// real get()), the get() is cancelled without webotp:abort (reason
+// "unused"): nobody asked for it.
+func (c *Controller) adopt(el Element, started int64) {
+	to := el // removed before the loader saw it: Start's Mutated ends it ("removed")
+	if el.Connected() {
+		to = c.route(el)
+	}
+	if to != nil && !c.hidden {
+		if o := c.Options(to); !c.devFor(o) {
+			c.begin(to, o, nil, started)
+			return
+		}
+	}
+	c.last++
+	c.dom.Adopt(c.last)
+	c.dom.Cancel(c.last, "unused")
 }
 
 // Mutated tells the controller the document changed: a removed target
@@ -540,16 +564,17 @@ func (c *Controller) eligible(el Element) bool {
 }
 
 // route picks the target for an automatic request: the focused eligible
-// target, else the first eligible one in document order.
-func (c *Controller) route() Element {
-	if f := c.dom.Focused(); f != nil && c.eligible(f) {
-		for _, el := range c.dom.Targets() {
-			if el == f {
-				return f
-			}
-		}
+// target, else prefer when it is eligible, else the first eligible one in
+// document order.
+func (c *Controller) route(prefer Element) Element {
+	targets := c.dom.Targets()
+	if f := c.dom.Focused(); f != nil && c.eligible(f) && slices.Contains(targets, f) {
+		return f
 	}
-	for _, el := range c.dom.Targets() {
+	if prefer != nil && c.eligible(prefer) {
+		return prefer
+	}
+	for _, el := range targets {
 		if c.eligible(el) {
 			return el
 		}
@@ -562,7 +587,7 @@ func (c *Controller) arm() {
 	if c.req != nil || c.hidden {
 		return
 	}
-	if el := c.route(); el != nil {
+	if el := c.route(nil); el != nil {
 		c.begin(el, c.Options(el), nil, 0)
 	}
 }
@@ -629,7 +654,8 @@ func (c *Controller) abort(r *request, reason string) {
 	d := Detail{"reason": reason}
 	if reason == "removed" {
 		// A removed input's events no longer reach the document: the
-		// document gets its own, naming the input.
+		// document gets its own, naming the input. (The loader does the
+		// same for its own request before the binding runs.)
 		d["input"] = r.el
 		c.dom.Dispatch(nil, "webotp:abort", d)
 	}

@@ -222,7 +222,7 @@ func TestController(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPage(tt.inputs...)
 			c := newController(p, tt.script)
-			c.Start()
+			c.Start(controller.Record{})
 			if tt.run != nil {
 				tt.run(p, c)
 			}
@@ -268,7 +268,7 @@ func TestReceive(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPage(newInput("auto"), newInput("explicit", "data-webotp", "off"))
 			c := newController(p, nil)
-			c.Start()
+			c.Start(controller.Record{})
 			w := &waiter{}
 			c.Receive(p.inputs[1], tt.timeout, w)
 			tt.run(p, c, w)
@@ -342,7 +342,7 @@ func TestPaste(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPage(newInput("otp"))
 			c := newController(p, nil)
-			c.Start()
+			c.Start(controller.Record{})
 			p.take()
 			res, ins := c.Paste(p.inputs[0], tt.text)
 			if res != tt.wantResult || ins != tt.wantInsert {
@@ -358,7 +358,7 @@ func TestPaste(t *testing.T) {
 func TestRefusalStaysUntilTheValueChanges(t *testing.T) {
 	p := newPage(newInput("otp"))
 	c := newController(p, nil)
-	c.Start()
+	c.Start(controller.Record{})
 	p.inputs[0].value = "12"
 	c.Paste(p.inputs[0], "@evil.example #1")
 	p.logf("input events that change nothing")
@@ -424,7 +424,7 @@ func TestDevEmulationInAFrameOffersOnlyTheFrameForm(t *testing.T) {
 	p := newPage(newInput("otp"))
 	p.host, p.top = "127.0.0.1", "localhost"
 	c := newController(p, attrs{"data-dev-outbox": outbox})
-	c.Start()
+	c.Start(controller.Record{})
 	c.Outbox(1, []controller.OutboxMessage{
 		{Body: "@127.0.0.1 #1", SentAt: p.Now()},
 		{Body: "@evil.example #2 @127.0.0.1", SentAt: p.Now()},
@@ -548,65 +548,10 @@ func TestRearming(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPage(tt.inputs...)
 			c := newController(p, nil)
-			c.Start()
+			c.Start(controller.Record{})
 			tt.run(p, c)
 			if got := p.take(); !slices.Equal(got, tt.want) {
 				t.Errorf("log:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
-			}
-		})
-	}
-}
-
-func TestEndedByTheLoader(t *testing.T) {
-	tests := []struct {
-		name   string
-		reason string
-		run    func(p *page, c *controller.Controller)
-		want   []string
-	}{
-		{
-			name:   "a submit leaves the input unarmed until it is focused empty",
-			reason: "submit",
-			run: func(p *page, c *controller.Controller) {
-				c.Mutated()
-				p.logf("focus")
-				c.Focused(p.inputs[0])
-			},
-			want: []string{"focus", "get 1"},
-		},
-		{
-			name:   "pagehide arms nothing until the page shows again",
-			reason: "hidden",
-			run: func(p *page, c *controller.Controller) {
-				c.Mutated()
-				c.Focused(p.inputs[0])
-				p.logf("shown")
-				c.Shown()
-			},
-			want: []string{"shown", "get 1"},
-		},
-		{
-			name:   "a removal arms the next target at once",
-			reason: "removed",
-			want:   []string{"get 1"},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			gone := &input{name: "gone", attrs: map[string]string{}}
-			p := newPage(newInput("otp"))
-			c := newController(p, nil)
-			el := controller.Element(p.inputs[0])
-			if tt.reason == "removed" {
-				el = gone
-			}
-			c.Ended(el, tt.reason)
-			c.Start()
-			if tt.run != nil {
-				tt.run(p, c)
-			}
-			if got := p.take(); !slices.Equal(got, tt.want) {
-				t.Errorf("log %q, want %q", got, tt.want)
 			}
 		})
 	}
@@ -704,8 +649,7 @@ func TestDevEmulation(t *testing.T) {
 				c.Receive(p.inputs[0], 0, &waiter{})
 				c.Outbox(2, m, nil)
 			},
-			want: []string{"fetch 1 " + outbox, "consent 1 5 localhost", "hide-consent", "cancel 1 api",
-				"event otp webotp:abort reason=api", "fetch 2 " + outbox},
+			want: []string{"fetch 1 " + outbox, "consent 1 5 localhost", "hide-consent", "cancel 1 api", "event otp webotp:abort reason=api", "fetch 2 " + outbox},
 		},
 		{
 			name: "the timeout stops polling and hides the consent bar",
@@ -715,8 +659,7 @@ func TestDevEmulation(t *testing.T) {
 				p.advance(controller.DefaultTimeout)
 				p.advance(time.Minute)
 			},
-			want: []string{"fetch 1 " + outbox, "consent 1 5 localhost", "hide-consent", "cancel 1 timeout",
-				"event otp webotp:abort reason=timeout"},
+			want: []string{"fetch 1 " + outbox, "consent 1 5 localhost", "hide-consent", "cancel 1 timeout", "event otp webotp:abort reason=timeout"},
 		},
 	}
 	for _, tt := range tests {
@@ -724,7 +667,7 @@ func TestDevEmulation(t *testing.T) {
 			p := newPage(newInput("otp"))
 			p.host = tt.host
 			c := newController(p, attrs{"data-dev-outbox": outbox})
-			c.Start()
+			c.Start(controller.Record{})
 			if tt.run != nil {
 				tt.run(p, c)
 			}
@@ -735,77 +678,147 @@ func TestDevEmulation(t *testing.T) {
 	}
 }
 
-func TestAdoptingTheLoadersRequest(t *testing.T) {
+// TestStartTakesOverTheLoadersRecord runs Start with what the loader did
+// before the binding ran (its get() for inputs[0], pending or ended) and
+// what happens next.
+func TestStartTakesOverTheLoadersRecord(t *testing.T) {
+	fill := func(el, code string) []string {
+		return []string{"set " + el + " " + code, "event " + el + " input", "event " + el + " change",
+			"event " + el + " autocomplete code=" + code + " source=webotp", "announce " + controller.Announcement}
+	}
 	tests := []struct {
-		name   string
-		script attrs
-		input  *input
-		run    func(p *page, c *controller.Controller) bool
-		want   []string
+		name    string
+		script  attrs
+		inputs  []*input
+		focused int  // index into inputs of the focused one; 0 for none
+		noGet   bool // the loader made no get()
+		started time.Duration
+		ended   string
+		hidden  bool
+		run     func(p *page, c *controller.Controller)
+		want    []string
 	}{
 		{
-			name:  "the loader's request becomes the pending one without a second get and a code fills it",
-			input: newInput("otp"),
-			run: func(p *page, c *controller.Controller) bool {
-				ok := c.Adopt(p.inputs[0], p.Now())
-				c.Start()
-				c.Resolved(1, "123456")
-				return ok
-			},
-			want: []string{"adopt 1", "set otp 123456", "event otp input", "event otp change",
-				"event otp autocomplete code=123456 source=webotp", "announce " + controller.Announcement},
+			name:   "a pending get becomes the request without a second get, and its code fills",
+			inputs: []*input{newInput("otp")},
+			run:    func(p *page, c *controller.Controller) { c.Resolved(1, "123456") },
+			want:   append([]string{"adopt 1"}, fill("otp", "123456")...),
 		},
 		{
-			name:  "its timeout counts from when the loader started it",
-			input: newInput("otp", "data-timeout", "10"),
-			run: func(p *page, c *controller.Controller) bool {
-				ok := c.Adopt(p.inputs[0], p.Now()-4000)
+			name:    "its timeout counts from when the loader called get",
+			inputs:  []*input{newInput("otp", "data-timeout", "10")},
+			started: -4 * time.Second,
+			run: func(p *page, c *controller.Controller) {
 				p.advance(5999 * time.Millisecond)
 				p.logf("5999ms")
 				p.advance(time.Millisecond)
-				return ok
 			},
 			want: []string{"adopt 1", "5999ms", "cancel 1 timeout", "event otp webotp:abort reason=timeout"},
 		},
 		{
-			name:  "an input removed before the binding ran ends it with reason removed",
-			input: &input{name: "otp", attrs: map[string]string{}},
-			run: func(p *page, c *controller.Controller) bool {
-				return c.Adopt(p.inputs[0], p.Now())
-			},
-			want: []string{"adopt 1", "cancel 1 removed", "event document webotp:abort input=otp reason=removed",
-				"event otp webotp:abort input=otp reason=removed"},
+			name:    "it follows the target focused while the wasm loaded",
+			inputs:  []*input{newInput("first"), newInput("second")},
+			focused: 1,
+			run:     func(p *page, c *controller.Controller) { c.Resolved(1, "123456") },
+			want:    append([]string{"adopt 1"}, fill("second", "123456")...),
 		},
 		{
-			name:  "a submit before the binding ran, replayed, ends it with reason submit",
-			input: newInput("otp"),
-			run: func(p *page, c *controller.Controller) bool {
-				ok := c.Adopt(p.inputs[0], p.Now())
-				c.Submit(func(controller.Element) bool { return true })
-				return ok
+			name: "an input disabled or filled by now hands it to the first eligible target",
+			inputs: []*input{
+				{name: "disabled", attrs: map[string]string{}, connected: true, disabled: true},
+				{name: "typed", attrs: map[string]string{}, connected: true, value: "12"},
+				newInput("empty"),
 			},
-			want: []string{"adopt 1", "cancel 1 submit", "event otp webotp:abort reason=submit"},
+			run:  func(p *page, c *controller.Controller) { c.Resolved(1, "123456") },
+			want: append([]string{"adopt 1"}, fill("empty", "123456")...),
 		},
 		{
-			name:   "under dev emulation it is refused, for the caller to cancel, and Start polls the outbox",
+			name:   "with no eligible target it is cancelled without webotp:abort, and a later target gets a new one",
+			inputs: []*input{{name: "disabled", attrs: map[string]string{}, connected: true, disabled: true}},
+			run: func(p *page, c *controller.Controller) {
+				c.Resolved(1, "123456")
+				p.logf("enabled")
+				p.inputs[0].disabled = false
+				c.Mutated()
+			},
+			want: []string{"adopt 1", "cancel 1 unused", "enabled", "get 2"},
+		},
+		{
+			name:   "an input removed before the loader saw it ends it with reason removed, and the next target is armed",
+			inputs: []*input{{name: "gone", attrs: map[string]string{}}, newInput("next")},
+			want: []string{"adopt 1", "cancel 1 removed", "event document webotp:abort input=gone reason=removed",
+				"event gone webotp:abort input=gone reason=removed", "get 2"},
+		},
+		{
+			name:   "under dev emulation it is cancelled and the outbox is polled instead",
 			script: attrs{"data-dev-outbox": "/dev/outbox"},
-			input:  newInput("otp"),
-			run: func(p *page, c *controller.Controller) bool {
-				p.host = "localhost"
-				ok := c.Adopt(p.inputs[0], p.Now())
-				c.Start()
-				return ok
+			inputs: []*input{newInput("otp")},
+			want:   []string{"adopt 1", "cancel 1 unused", "fetch 2 /dev/outbox"},
+		},
+		{
+			name:   "a submit before the binding ran leaves the input unarmed until it is focused empty",
+			inputs: []*input{newInput("otp")},
+			ended:  "submit",
+			run: func(p *page, c *controller.Controller) {
+				c.Mutated()
+				p.logf("focus")
+				c.Focused(p.inputs[0])
 			},
-			want: []string{"fetch 1 /dev/outbox"},
+			want: []string{"focus", "get 1"},
+		},
+		{
+			name:   "pagehide with no pageshow since arms nothing until the page shows again",
+			inputs: []*input{newInput("otp")},
+			ended:  "hidden",
+			hidden: true,
+			run: func(p *page, c *controller.Controller) {
+				c.Mutated()
+				c.Focused(p.inputs[0])
+				p.logf("shown")
+				c.Shown()
+			},
+			want: []string{"shown", "get 1"},
+		},
+		{
+			name:   "pagehide followed by pageshow arms at once",
+			inputs: []*input{newInput("otp")},
+			ended:  "hidden",
+			want:   []string{"get 1"},
+		},
+		{
+			name:   "a removal arms the next target at once, with no second webotp:abort",
+			inputs: []*input{{name: "gone", attrs: map[string]string{}}, newInput("next")},
+			ended:  "removed",
+			run:    func(p *page, c *controller.Controller) { c.Resolved(1, "123456") },
+			want:   append([]string{"get 1"}, fill("next", "123456")...),
+		},
+		{
+			name:   "a page hidden before any target appeared arms nothing until it shows again",
+			inputs: []*input{newInput("otp")},
+			noGet:  true,
+			hidden: true,
+			run: func(p *page, c *controller.Controller) {
+				p.logf("shown")
+				c.Shown()
+			},
+			want: []string{"shown", "get 1"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newPage(tt.input)
+			p := newPage(tt.inputs...)
+			p.host = "localhost"
+			if tt.focused > 0 {
+				p.focused = tt.inputs[tt.focused]
+			}
 			c := newController(p, tt.script)
-			adopted := tt.run(p, c)
-			if wantAdopted := tt.want[0] == "adopt 1"; adopted != wantAdopted {
-				t.Errorf("Adopt returned %v, want %v", adopted, wantAdopted)
+			rec := controller.Record{Input: p.inputs[0], Started: p.Now() + tt.started.Milliseconds(), Ended: tt.ended, Hidden: tt.hidden}
+			if tt.noGet {
+				rec = controller.Record{Hidden: tt.hidden}
+			}
+			c.Start(rec)
+			if tt.run != nil {
+				tt.run(p, c)
 			}
 			if got := p.take(); !slices.Equal(got, tt.want) {
 				t.Errorf("log:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))

@@ -16,12 +16,19 @@
 //     eligible target gets focus the request follows it without a new
 //     get(): the element only matters when the code arrives.
 //   - Arming. A request is armed at start, after document mutations and
-//     when a hidden page shows again. The loader arms the first one
-//     itself, as soon as it sees a target input, without waiting for the
-//     wasm, and ends it itself on a submit of its form ("submit"), its
-//     removal ("removed") or pagehide ("hidden") until the wasm runs; the
-//     binding adopts that get() (Adopt) instead of starting another, or
-//     takes over how the loader ended it (Ended).
+//     when a hidden page shows again.
+//   - Before the wasm runs. The loader (web/src/webotp.js) calls get()
+//     itself for the first target input it sees, without waiting for the
+//     wasm, ends it on a submit of its form ("submit"), its removal
+//     ("removed", then it starts one for the next target) or pagehide
+//     ("hidden"), and records what happened (Record); it decides nothing
+//     else. Start reads the record as the binding's own events: a pending
+//     get() is adopted, not doubled (Chromium would cancel the first), and
+//     goes where arming now would send a new one, its input first if
+//     still eligible; with no eligible target it is cancelled silently
+//     (reason "unused"), so a code that arrived for an input disabled or
+//     typed into meanwhile is dropped, as a request never started would
+//     have been.
 //   - Re-arming. A filled, timed-out, submitted or aborted input is not
 //     armed again by mutations, and neither are the other targets present
 //     when a code filled one: the next code belongs to the input the user

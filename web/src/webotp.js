@@ -5,9 +5,12 @@
 // policy allows it, and the page has a target input, or will have one soon
 // (a phone number input, data-webotp-preload): see check. With WebOTP it
 // calls navigator.credentials.get itself as soon as it sees a target input,
-// and the wasm adopts that request when it runs (see arm); a code that
-// arrives first waits in that request's promise and fills the moment the
-// wasm runs. No eval, no inline code: it runs under
+// ends that request on a submit, a removal or pagehide, and records what
+// happened (see arm); the wasm decides what the record means when it runs
+// (a code that arrived first waits in the request's promise and fills
+// then). The target selector (SEL) and the attributes that change what it
+// matches (WATCH) are defined here only: the wasm gets the selector and the
+// mutations of this file's observer. No eval, no inline code: it runs under
 // Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'.
 // The build (build/client.sh) puts Go's wasm_exec.js where the WASM_EXEC
 // marker is and the version where __WEBOTP_VERSION__ is.
@@ -22,7 +25,11 @@
 	var src = (script && script.src) || location.href;
 	var host = location.hostname;
 	var loopback = host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+	// The target inputs, here and in the wasm.
 	var SEL = 'input[is="one-time-code"],input[autocomplete~="one-time-code" i]';
+	// The attributes whose changes may add, change or end a target (or a
+	// phone input, below); the wasm sees the same mutations.
+	var WATCH = ['autocomplete', 'is', 'type', 'disabled', 'readonly', 'data-webotp'];
 	// A phone number input: the code input usually follows soon.
 	var PHONE = 'input[type=tel],input[autocomplete~=tel i]';
 
@@ -189,10 +196,11 @@
 		return early && !early.ended && !impl;
 	}
 
-	// end ends the early request before the wasm runs, as the wasm would:
-	// the signal's reason says why, and webotp:abort fires on the input and,
-	// for a removed input (whose events no longer reach the document), on
-	// the document too, with the input in detail.input.
+	// end ends the early request before the wasm runs, as the wasm would,
+	// and records the reason in early.ended: the signal's reason names it,
+	// and webotp:abort fires on the input and, for a removed input (whose
+	// events no longer reach the document), on the document too, with the
+	// input in detail.input.
 	function end(reason) {
 		var el = early.input, d = {reason: reason};
 		early.ended = reason;
@@ -205,12 +213,14 @@
 	}
 
 	// arm starts the document's one get() for el at once, without waiting
-	// for the wasm: the wasm adopts it (handoff.early) and routes, aborts
-	// and fills it as its own; until then the loader ends it on a submit of
-	// its form, its removal or pagehide. The promise is only held here; its
-	// rejection is handled, so it never reaches the console.
+	// for the wasm, and records it in early: {input, ctl, promise, t (when),
+	// ended (why the loader ended it, '' while pending)}. Until the wasm runs
+	// the loader ends it on a submit of its form, its removal or pagehide;
+	// then the wasm decides what it means (handoff.early). Dev emulation has
+	// no get(). The promise is only held here; its rejection is handled, so
+	// it never reaches the console.
 	function arm(el) {
-		if (!el || dev(el) || el.disabled || el.readOnly || el.value) {
+		if (!el || dev(el)) {
 			return;
 		}
 		try {
@@ -265,6 +275,7 @@
 		// wasm deletes it once read.
 		Object.defineProperty(api, '__handoff', {configurable: true, value: {
 			script: script,
+			sel: SEL,
 			t0: t0, // dev emulation offers only messages sent after this
 			get early() { return early; },
 			get hidden() { return !!hidden; },
@@ -275,9 +286,6 @@
 			outbox: outbox,
 			ready: function (i) {
 				impl = i;
-				if (observer) {
-					observer.disconnect();
-				}
 				shims(false);
 				settle.resolve(api);
 			},
@@ -306,13 +314,23 @@
 		}
 	}
 
-	// check runs now and after every mutation until the wasm runs. A target
-	// input starts the load. Before one appears, a page that will need the
-	// wasm soon (a phone number input, or data-webotp-preload on the script
-	// tag) fetches and compiles it, so that the code step finds it compiled
-	// and the code page in the HTTP cache. The early request's input
-	// removed ends that request and arms the next target.
+	// check runs now and after every mutation; once the wasm runs, it hands
+	// the mutations to it. Before, a target input starts the load. Before
+	// one appears, a page that will need the wasm soon (a phone number
+	// input, or data-webotp-preload on the script tag) fetches and compiles
+	// it, so that the code step finds it compiled and the code page in the
+	// HTTP cache. The early request's input removed ends that request and
+	// arms the next target.
 	function check() {
+		// <input is="one-time-code"> gets autocomplete="one-time-code" when
+		// it has none, so the browser's own autofill sees it too; an input
+		// with data-webotp="off" is left exactly as it is.
+		doc.querySelectorAll('input[is="one-time-code"]:not([autocomplete]):not([data-webotp="off" i])').forEach(function (el) {
+			el.setAttribute('autocomplete', 'one-time-code');
+		});
+		if (impl) {
+			return impl.mutated();
+		}
 		if (live() && !early.input.isConnected) {
 			end('removed');
 			arm(target());
@@ -359,6 +377,6 @@
 		return;
 	}
 	observer = new MutationObserver(check);
-	observer.observe(doc, {childList: true, subtree: true, attributes: true, attributeFilter: ['autocomplete', 'is', 'data-webotp', 'type']});
+	observer.observe(doc, {childList: true, subtree: true, attributes: true, attributeFilter: WATCH});
 	check();
 })();

@@ -3,7 +3,7 @@
 //
 // Headless Chromium exposes OTPCredential but has no SMS backend. This script
 // replaces CredentialsContainer.prototype.get for {otp: ...} requests and
-// behaves as Chromium does (../../shared/design/BROWSER.md): a missing or empty
+// behaves as Chromium does: a missing or empty
 // transport rejects NotSupportedError, an unknown transport rejects TypeError,
 // an aborted signal rejects with signal.reason, a second get() from the same
 // document rejects the first with AbortError "OTP retrieval was cancelled.".
