@@ -39,7 +39,10 @@ func TestInputTypedIntoWhileTheWasmLoadsIsNotOverwritten(t *testing.T) {
 	tb.exec(`const el = document.getElementById('otp'); el.value = '12'; el.dispatchEvent(new Event('input', {bubbles: true}));`)
 	deliver(t, tb)
 	tb.waitFor(`__fakeOtp.resolved.length === 1`, "the early get() to resolve")
-	tb.waitForWithin(`window.webotp.ready.then(() => true)`, "the wasm to run", waitLimit+slowWasm)
+	if got := tb.readyState(); got != "pending" {
+		t.Fatalf("webotp.ready is %s when the code arrived; the test cannot see the hand-over", got)
+	}
+	tb.waitReady()
 	tb.settle()
 	if got := eval[string](tb, `document.getElementById('otp').value`); got != "12" {
 		t.Errorf("#otp holds %q, want the 12 the user typed", got)
