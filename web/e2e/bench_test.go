@@ -12,7 +12,7 @@ import (
 // The loader calls get() itself as soon as it sees a target input, and the
 // wasm adopts that request when it runs.
 // It reports medians: ms/get from navigation start and ms/get-after-dcl from
-// DOMContentLoaded (issue 4's budget: 150 ms), and for webotp.js when the
+// DOMContentLoaded (the README's budget: 150 ms), and for webotp.js when the
 // wasm finished downloading (ms/wasm-loaded). Run with -benchtime=20x.
 func BenchmarkTimeToGet(b *testing.B) {
 	h := need(b)

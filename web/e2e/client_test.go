@@ -60,7 +60,7 @@ type fillDetail struct {
 	Source string `json:"source"`
 }
 
-// checkFilled checks what a fill must do (API.md §5, issue 4): one bubbling
+// checkFilled checks what a fill must do (the README's events): one bubbling
 // input, change and autocomplete event each, autocomplete's detail
 // {code, source}, a polite live-region announcement, no webotp:error.
 func checkFilled(t *testing.T, tb *tab, id, code, source string) {
@@ -566,8 +566,8 @@ func (tb *tab) readyState() string {
 	return eval[string](tb, `Promise.race([window.webotp.ready.then(() => 'ready', () => 'failed'), new Promise((r) => setTimeout(() => r('pending'), 0))])`)
 }
 
-// The loader asks for the code itself, before the wasm is there (issue 4's
-// budget: get() within 150 ms of DOMContentLoaded); the wasm adopts that
+// The loader asks for the code itself, before the wasm is there (the
+// README's budget: get() within 150 ms of DOMContentLoaded); the wasm adopts that
 // request: a code that arrives before the wasm runs is filled by it, with
 // one get() in all.
 func TestCodeArrivingBeforeTheWasmRunsIsFilled(t *testing.T) {

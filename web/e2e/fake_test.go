@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-// The fake phone must behave as Chromium does (BROWSER.md), or the client
+// The fake phone must behave as Chromium does (web/e2e/doc.go), or the client
 // tests prove nothing. This checks it on a page without webotp.js.
 func TestFakePhoneBehavesLikeChromium(t *testing.T) {
 	tb := openTab(t, tabOptions{})

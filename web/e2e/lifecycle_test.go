@@ -68,7 +68,9 @@ func TestEarlyRequestEndsBeforeTheWasmRuns(t *testing.T) {
 			}
 			// Once the wasm runs, nothing fires twice and nothing is armed
 			// for the input that left.
-			tb.waitForWithin(`window.webotp.ready.then(() => true)`, "the wasm to run", waitLimit+slowWasm)
+			// (a promise is truthy at once: wait for a flag its fulfilment sets)
+			tb.exec(`window.webotp.ready.then(() => { window.__wasmRan = true; })`)
+			tb.waitForWithin(`window.__wasmRan === true`, "the wasm to run", waitLimit+slowWasm)
 			tb.settle()
 			if f := tb.fake(); f.Calls != 1 || f.Pending != 0 {
 				t.Errorf("after the wasm ran: %d get() calls, %d pending; want 1 and 0", f.Calls, f.Pending)
