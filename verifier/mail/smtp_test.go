@@ -126,7 +126,10 @@ func startSMTP(t *testing.T, cfg serverConfig) *smtpServer {
 		_ = s.Serve(ln)
 	}()
 	t.Cleanup(func() {
+		// Close ends Serve only once Serve has taken the listener: closing
+		// the listener too ends a Serve that had not started yet.
 		_ = s.Close()
+		_ = ln.Close()
 		<-done
 	})
 	return srv
