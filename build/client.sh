@@ -3,8 +3,8 @@
 #   webotp.wasm  the Go client (wasm/), -trimpath, -s -w, no inlining in
 #                this module, version injected
 #   webotp.js    the loader (web/src/webotp.js) with Go's wasm_exec.js from
-#                the same toolchain inside, comment lines and indentation
-#                stripped
+#                the same toolchain inside, comments and whitespace
+#                stripped (names kept)
 #   *.br, *.gz   precompressed siblings (brotli -q 11, gzip -9 -n)
 # and, for comparison, build/out/empty-safejs.wasm (the smallest safejs
 # program, built the same way). Prints a size table and writes it as
@@ -34,20 +34,20 @@ gcflags="github.com/webotp/webotp/...=-l"
 GOOS=js GOARCH=wasm $GO build -trimpath -gcflags="$gcflags" -ldflags="$ldflags" -o "$DIST/webotp.wasm" ./wasm
 GOOS=js GOARCH=wasm $GO build -trimpath -gcflags="$gcflags" -ldflags="$ldflags" -o "$OUT/empty-safejs.wasm" ./build/emptysafejs
 
-# The bundle: wasm_exec.js replaces the /*WASM_EXEC*/ line of the loader.
-# Lines that are only a // comment go, leading whitespace goes, blank lines
-# go; the /*! banner stays. Neither file has multi-line strings.
+# The bundle: wasm_exec.js replaces the /*WASM_EXEC*/ line of the loader,
+# build/loaderconst puts in the Go constants the loader shares, and
+# esbuild (a go.mod tool) removes comments and whitespace only: names and
+# syntax stay as written; the /*! banner stays.
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 awk -v exec="$WASM_EXEC" '
 	/^[ \t]*\/\*WASM_EXEC\*\/[ \t]*$/ { while ((getline line < exec) > 0) print line; next }
 	{ print }
 ' web/src/webotp.js |
-	sed -e "s/__WEBOTP_VERSION__/${VERSION//\//\\/}/g" \
-		-e 's/^[[:space:]]*//' \
-		-e '/^\/\/.*$/d' \
-		-e '/^$/d' >"$tmp"
-grep -q 'globalThis.Go = class' "$tmp" || { echo "client.sh: wasm_exec.js was not bundled" >&2; exit 1; }
+	$GO run ./build/loaderconst |
+	sed -e "s/__WEBOTP_VERSION__/${VERSION//\//\\/}/g" |
+	$GO tool esbuild --minify-whitespace --legal-comments=inline --log-level=warning >"$tmp"
+grep -Eq 'globalThis\.Go ?= ?class' "$tmp" || { echo "client.sh: wasm_exec.js was not bundled" >&2; exit 1; }
 if grep -Eq '\beval\(|new Function\(' "$tmp"; then
 	echo "client.sh: the bundle uses eval or new Function" >&2
 	exit 1

@@ -28,7 +28,8 @@ type binding struct {
 	// aborts holds the AbortController of each pending get().
 	aborts  map[int]safejs.Value
 	consent consentBar
-	live    safejs.Value
+	// announce is the loader's handoff.announce.
+	announce safejs.Value
 	// keep holds the functions that live as long as the page.
 	keep []safejs.Func
 }
@@ -88,6 +89,7 @@ func newBinding(win, handoff safejs.Value) (*binding, error) {
 	if b.ids, err = newObj(get(win, "WeakMap")); err != nil {
 		return nil, err
 	}
+	b.announce = get(handoff, "announce")
 	// The native value setter: setting a value through it is seen by
 	// frameworks (React) that wrap the instance's own setter.
 	proto := get(get(win, "HTMLInputElement"), "prototype")

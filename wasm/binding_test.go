@@ -476,7 +476,6 @@ func TestAdoptFillsFromTheLoadersGetWithoutCallingGetAgain(t *testing.T) {
 		t.Error("navigator.credentials.get was called again: the loader's request was not adopted")
 	default:
 	}
-	time.Sleep(100 * time.Millisecond) // the announcement's timer, before the page's functions go
 }
 
 func TestAdoptTakesOverASubmitTheLoaderEndedItOn(t *testing.T) {

@@ -29,6 +29,9 @@
 //	build(spec) makes the element a JSON spec describes (ui.go)
 //	outbox(url) reads the dev outbox at url (relative to src): a promise
 //	         of [body, sent (Unix ms), ...], newest first
+//	announce(msg) says msg through the polite, visually hidden live
+//	         region #webotp-live (made once, by the loader, which announces
+//	         a verification link's fill through it too)
 //	define() registers the customized built-in <input is="one-time-code">
 //	         (class syntax in the loader: no eval); false where unsupported
 //	ready(impl) called once the binding runs, with impl = {version,

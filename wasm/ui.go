@@ -11,10 +11,6 @@ import (
 // Styles are set through the CSSOM (style.cssText), which a strict
 // style-src CSP allows, unlike style attributes or <style> elements.
 const (
-	// visuallyHidden keeps the live region out of sight but not out of
-	// the accessibility tree.
-	visuallyHidden = "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;" +
-		"overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap"
 	barStyle = "position:fixed;left:0;right:0;bottom:0;z-index:2147483647;box-sizing:border-box;" +
 		"max-width:480px;margin:0 auto;padding:16px 20px calc(16px + env(safe-area-inset-bottom,0px));" +
 		"background:#fff;color:#1f1f1f;border-radius:16px 16px 0 0;box-shadow:0 -4px 24px rgba(0,0,0,.25);" +
@@ -30,9 +26,9 @@ const (
 	allowStyle = buttonBase + "background:#0b57d0;color:#fff;border:1px solid #0b57d0"
 )
 
-// consentSpec and liveSpec describe the consent bar and the live region
-// for build, as JSON: [tag, style, text, [attribute, value, ...], child
-// spec, ...]. The bar's code and host are filled in afterwards.
+// consentSpec describes the consent bar for build, as JSON: [tag, style,
+// text, [attribute, value, ...], child spec, ...]. The bar's code and host
+// are filled in afterwards.
 const (
 	consentSpec = `["div","` + barStyle + `","",["id","webotp-consent","role","dialog","aria-modal","false",` +
 		`"aria-labelledby","webotp-consent-title","aria-describedby","webotp-consent-text"],` +
@@ -42,26 +38,14 @@ const (
 		`["div","` + rowStyle + `","",[],` +
 		`["button","` + denyStyle + `","Deny",["type","button","data-action","deny"]],` +
 		`["button","` + allowStyle + `","Allow",["type","button","data-action","allow"]]]]`
-	liveSpec = `["div","` + visuallyHidden + `","",["id","webotp-live","role","status","aria-live","polite","aria-atomic","true"]]`
 )
 
 var errNoBody = errors.New("document has no body")
 
-// Announce says msg through a polite, visually hidden live region
-// (#webotp-live). The text is set on the next tick so that the same
-// message is announced again.
-func (b *binding) Announce(msg string) {
-	if !isObject(b.live) || !truthy(get(b.live, "isConnected")) {
-		live := b.build(liveSpec)
-		if b.appendToBody(live) != nil {
-			return
-		}
-		b.live = live
-	}
-	live := b.live
-	set(live, "textContent", "")
-	b.after(50, func() { set(live, "textContent", msg) })
-}
+// Announce says msg through the loader's handoff.announce: the polite,
+// visually hidden live region #webotp-live, which the loader also
+// announces a link's code through.
+func (b *binding) Announce(msg string) { invoke(b.announce, msg) }
 
 // build makes the element a spec describes, through the loader's
 // handoff.build (the same few lines in Go cost KBs of wasm).

@@ -12,8 +12,12 @@
 // matches (WATCH) are defined here only: the wasm gets the selector and the
 // mutations of this file's observer. No eval, no inline code: it runs under
 // Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'.
+// A verification link's code (#otp= or ?otp= in this page's URL) it takes
+// out of the address bar at once and puts into the first target itself, in
+// every browser, without the wasm: see link and fillLink.
 // The build (build/client.sh) puts Go's wasm_exec.js where the WASM_EXEC
-// marker is and the version where __WEBOTP_VERSION__ is.
+// marker is, the version where __WEBOTP_VERSION__ is, and the Go constants
+// where their markers are (build/loaderconst: each rule has one source).
 (function () {
 	'use strict';
 	var win = window, doc = document, t0 = Date.now();
@@ -22,6 +26,9 @@
 	if (win.webotp) {
 		return; // loaded twice: the first copy serves the page
 	}
+	// The code of a verification link, taken out of the address bar before
+	// anything else runs, until a target input receives it.
+	var linked = link();
 	var src = (script && script.src) || location.href;
 	var host = location.hostname;
 	var loopback = host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
@@ -73,8 +80,77 @@
 	});
 	ready.catch(function () {}); // a page that never awaits ready sees no unhandled rejection
 
-	function fire(target, type, detail) {
-		target.dispatchEvent(new CustomEvent(type, {bubbles: true, detail: detail}));
+	function fire(target, type, detail, cancelable) {
+		return target.dispatchEvent(new CustomEvent(type, {bubbles: true, cancelable: cancelable, detail: detail}));
+	}
+
+	// link removes every otp parameter from this page's fragment and query
+	// with history.replaceState, keeping the rest of the URL and the history
+	// entry's state, and returns the code of the first one of the fragment,
+	// else of the query, when it is 1 to otpmsg.MaxCodeInput ASCII digits
+	// once percent-decoded: what otpmsg.Link writes, and the rule of
+	// otpmsg.CodeFromURL restricted to those (web/e2e checks it against
+	// otpmsg/testdata/links.json); only %30-%39 decode to ASCII digits.
+	// Nothing else of the URL is read.
+	function link() {
+		var raw, parts = [location.hash, location.search].map(function (s) {
+			return s.slice(1).split('&').filter(function (p) {
+				if (p.indexOf('otp=')) {
+					return true;
+				}
+				raw = raw || [p.slice(4)];
+			}).join('&');
+		});
+		if (raw) {
+			history.replaceState(history.state, '', location.pathname + (parts[1] ? '?' + parts[1] : '') + (parts[0] ? '#' + parts[0] : ''));
+			raw = raw[0];
+		}
+		return /^([0-9]|%3[0-9])+$/.test(raw) && (raw = decodeURIComponent(raw)).length <= __WEBOTP_GO_MAX_CODE__ ? raw : '';
+	}
+
+	// announce says msg through the polite, visually hidden live region
+	// #webotp-live, made once; the text is set a moment later so that the
+	// same message is announced again. The wasm announces through it too.
+	function announce(msg) {
+		var live = doc.getElementById('webotp-live');
+		if (!live) {
+			live = build(['div', 'position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap', '', ['id', 'webotp-live', 'role', 'status', 'aria-live', 'polite', 'aria-atomic', 'true']]);
+			doc.body.append(live);
+		}
+		live.textContent = '';
+		setTimeout(function () { live.textContent = msg; }, 50);
+	}
+
+	// fillLink puts the link's code into the first target, once, as the wasm
+	// puts any code in (wasm/controller: put): through the native value
+	// setter, then bubbling input, change and autocomplete ({code, source:
+	// "link"}, cancelable) events and the announcement; with data-autosubmit
+	// (the input's, else the script tag's), requestSubmit() when the
+	// autocomplete event was not cancelled, nobody submitted during the
+	// events, and the form is valid (checkValidity: no focus move). A code
+	// longer than the input's maxlength is reported, not put in.
+	function fillLink() {
+		var el = linked && target(), submitted, on = function () { submitted = 1; }, form, wanted, a;
+		if (!el) {
+			return;
+		}
+		if (el.maxLength > 0 && linked.length > el.maxLength) {
+			linked = '';
+			return fire(el, 'webotp:error', {name: 'ConstraintError', message: "webotp: the code is longer than the input's maxlength"});
+		}
+		Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, linked);
+		doc.addEventListener('submit', on, true);
+		fire(el, 'input');
+		fire(el, 'change');
+		wanted = fire(el, 'autocomplete', {code: linked, source: 'link'}, true);
+		doc.removeEventListener('submit', on, true);
+		linked = '';
+		announce(__WEBOTP_GO_FILLED__);
+		a = el.getAttribute('data-autosubmit') ?? (script && script.getAttribute('data-autosubmit'));
+		form = el.form;
+		if (wanted && a != null && !/^\s*(false|off|no|0)\s*$/i.test(a) && !submitted && el.isConnected && form && form.checkValidity()) {
+			form.requestSubmit();
+		}
 	}
 
 	function fail(name, message, el) {
@@ -284,6 +360,7 @@
 			build: build,
 			get: request,
 			outbox: outbox,
+			announce: announce,
 			ready: function (i) {
 				impl = i;
 				shims(false);
@@ -328,6 +405,10 @@
 		doc.querySelectorAll('input[is="one-time-code"]:not([autocomplete]):not([data-webotp="off" i])').forEach(function (el) {
 			el.setAttribute('autocomplete', 'one-time-code');
 		});
+		fillLink();
+		if (none) {
+			return linked || observer.disconnect();
+		}
 		if (impl) {
 			return impl.mutated();
 		}
@@ -372,9 +453,11 @@
 		}
 	};
 
-	if (!('OTPCredential' in win) && !dev(null)) {
-		load(null); // rejects ready: nothing to do in this browser
-		return;
+	// Without WebOTP there is nothing to do but a link's code: ready
+	// rejects, and the observer waits only for the link's target.
+	var none = !('OTPCredential' in win) && !dev(null);
+	if (none) {
+		load(null);
 	}
 	observer = new MutationObserver(check);
 	observer.observe(doc, {childList: true, subtree: true, attributes: true, attributeFilter: WATCH});
