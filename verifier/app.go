@@ -31,7 +31,13 @@ type App struct {
 	// Countries is an allowlist of ISO 3166 region codes ("US", "FR");
 	// empty allows all.
 	Countries []string
-	Limits    Limits
+	// LinkURL is the app's verification page ("https://www.example.com/verify"),
+	// on one of Origins; empty means no link. With it, every SMS and email
+	// also carries the verification link, LinkURL#otp=CODE, which fills the
+	// code in by itself, and GET /v1/verifications/{id}/qr answers its QR
+	// code.
+	LinkURL string
+	Limits  Limits
 }
 
 // Limits are an app's security limits. A zero field means the default in
@@ -88,6 +94,8 @@ const maxAppID = 64
 //     browser could read a second OTP line, "@evil.example #{code}", is
 //     not);
 //   - app_hash: empty, or the 11-character Android SMS Retriever hash;
+//   - link_url: empty, or a URL otpmsg.CheckLinkURL accepts on one of the
+//     origins;
 //   - countries: ISO 3166 alpha-2 region codes that phone numbers are known
 //     for, in either case;
 //   - limits: each zero (the default) or within the bounds Normalize
@@ -123,6 +131,14 @@ func (a *App) Validate(dev bool) error {
 			return invalid("app_hash", "%q %s", a.AppHash, reasonOf(err))
 		}
 	}
+	if a.LinkURL != "" {
+		if err := otpmsg.CheckLinkURL(a.LinkURL); err != nil {
+			return invalid("link_url", "%q %s", a.LinkURL, reasonOf(err))
+		}
+		if _, _, err := allowedOrigin(a, linkOrigin(a.LinkURL), dev); err != nil {
+			return invalid("link_url", "%q is not on one of the app's origins", a.LinkURL)
+		}
+	}
 	regions := phonenumbers.GetSupportedRegions()
 	for i, c := range a.Countries {
 		if len(c) != 2 || !regions[strings.ToUpper(c)] {
@@ -133,8 +149,12 @@ func (a *App) Validate(dev bool) error {
 		return err
 	}
 	sample := strings.Repeat("9", a.Limits.Normalize().CodeLength)
+	var link string
+	if a.LinkURL != "" {
+		link, _ = otpmsg.Link(a.LinkURL, sample)
+	}
 	for i, host := range hosts {
-		_, err := otpmsg.Format(otpmsg.Message{Text: AppText(a, sample), Host: host, Code: sample, AppHash: a.AppHash})
+		_, err := otpmsg.Format(otpmsg.Message{Text: AppText(a, sample), Host: host, Code: sample, AppHash: a.AppHash, Link: link})
 		if err == nil {
 			continue
 		}
@@ -152,6 +172,19 @@ func (a *App) Validate(dev bool) error {
 		return invalid("text", "%s (with the sample code %s)", fe.Reason, sample)
 	}
 	return nil
+}
+
+// linkOrigin is the origin of a URL that otpmsg.CheckLinkURL accepts:
+// everything before the path, query or end.
+func linkOrigin(linkURL string) string {
+	i := strings.Index(linkURL, "://")
+	if i < 0 {
+		return linkURL
+	}
+	if j := strings.IndexAny(linkURL[i+3:], "/?"); j >= 0 {
+		return linkURL[:i+3+j]
+	}
+	return linkURL
 }
 
 // CheckOrigin accepts an origin exactly as a browser serializes it, the

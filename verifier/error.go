@@ -16,6 +16,7 @@ type Code string
 const (
 	CodeInvalidRequest       Code = "invalid_request"
 	CodeInvalidPhone         Code = "invalid_phone"
+	CodeInvalidEmail         Code = "invalid_email"
 	CodeInvalidOrigin        Code = "invalid_origin"
 	CodeInvalidCode          Code = "invalid_code"
 	CodeOriginNotAllowed     Code = "origin_not_allowed"
@@ -28,6 +29,13 @@ const (
 	CodeStoreUnavailable     Code = "store_unavailable"
 	CodeKeyUnavailable       Code = "key_unavailable"
 	CodeInternal             Code = "internal"
+	// CodeChannelNotSupported: the request's channel is one this
+	// deployment has no sender for (no SMTP server, an SMS provider that
+	// cannot call).
+	CodeChannelNotSupported Code = "channel_not_supported"
+	// CodeLinkNotConfigured: the app has no link_url, so its verifications
+	// have no link (and no QR code of one).
+	CodeLinkNotConfigured Code = "link_not_configured"
 )
 
 // Error is the one error type of the domain. Message is a human sentence

@@ -23,6 +23,12 @@ import (
 type Config struct {
 	Store  Store
 	Sender Sender
+	// Caller places the voice channel's calls; nil answers voice
+	// verifications channel_not_supported.
+	Caller Caller
+	// Mailer sends the email channel's messages; nil answers email
+	// verifications channel_not_supported.
+	Mailer Mailer
 	// Keys are the master keys: Keys[0] derives new codes, every key still
 	// checks the verifications it derived (rotation).
 	Keys []MasterKey
@@ -31,7 +37,7 @@ type Config struct {
 	Now    func() time.Time
 	Rand   io.Reader
 	Logger *slog.Logger
-	// SendTimeout bounds each Sender.Send.
+	// SendTimeout bounds each Sender.Send, Caller.Call and Mailer.Mail.
 	SendTimeout time.Duration
 }
 
@@ -45,13 +51,17 @@ type MasterKey struct {
 	Secret []byte
 }
 
-// StartRequest asks for a new verification of Phone bound to Origin.
+// StartRequest asks for a new verification of Phone (or Email) bound to
+// Origin.
 type StartRequest struct {
-	Phone          string // any format phonenumbers parses with a leading +; answered as E.164
+	// Channel is "sms" (or empty), "voice" or "email".
+	Channel        string
+	Phone          string // for sms and voice: any format phonenumbers parses with a leading +; answered as E.164
+	Email          string // for email: an address NormalizeEmail accepts
 	Origin         string // https://www.example.com
 	EmbeddedOrigin string // optional: the iframe's origin
 	ClientIP       string // optional: the end user's IP, for the per-IP limit
-	Locale         string // optional, reserved for localized texts
+	Locale         string // optional: the language of a voice call
 }
 
 // CheckResult is the answer to a check: Valid is true at most once per
@@ -142,9 +152,28 @@ func (s *Service) Ready(ctx context.Context) error { return s.cfg.Store.Ping(ctx
 // counted are given back.
 func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verification, error) {
 	lim := app.Limits.Normalize()
-	phone, err := checkPhone(app, req.Phone)
+	ch, err := parseChannel(req.Channel)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.supports(ch); err != nil {
+		return nil, err
+	}
+	var phone, email string
+	if ch == ChannelEmail {
+		if req.Phone != "" {
+			return nil, Errorf(CodeInvalidRequest, "An email verification takes an email address, not a phone number.")
+		}
+		if email, err = checkEmail(req.Email); err != nil {
+			return nil, err
+		}
+	} else {
+		if req.Email != "" {
+			return nil, Errorf(CodeInvalidRequest, "An email address needs \"channel\": \"email\".")
+		}
+		if phone, err = checkPhone(app, req.Phone); err != nil {
+			return nil, err
+		}
 	}
 	origin, host, err := allowedOrigin(app, req.Origin, s.cfg.Dev)
 	if err != nil {
@@ -157,11 +186,17 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 		}
 	}
 	key := &s.keys[0]
-	phoneKey := key.hash(app.ID, phone)
+	phoneKey := key.hash(app.ID, phone+email)
 	limits := make([]Limit, 0, 4)
-	limits = append(limits, phoneFailures(lim, true),
-		Limit{Key: "start:phone:" + phoneKey, Max: lim.PhoneStarts, Window: lim.PhoneStartWindow,
-			Message: "Too many verifications for this phone number; try again later."})
+	if ch == ChannelEmail {
+		limits = append(limits, destinationFailures(lim, true, "this email address"),
+			Limit{Key: "start:email:" + phoneKey, Max: lim.PhoneStarts, Window: lim.PhoneStartWindow,
+				Message: "Too many verifications for this email address; try again later."})
+	} else {
+		limits = append(limits, destinationFailures(lim, true, "this phone number"),
+			Limit{Key: "start:phone:" + phoneKey, Max: lim.PhoneStarts, Window: lim.PhoneStartWindow,
+				Message: "Too many verifications for this phone number; try again later."})
+	}
 	if req.ClientIP != "" {
 		ipKey, err := key.ipHash(app.ID, req.ClientIP)
 		if err != nil {
@@ -181,7 +216,9 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 		ID:             id,
 		AppID:          app.ID,
 		KeyID:          key.id,
+		Channel:        ch,
 		Phone:          phone,
+		Email:          email,
 		PhoneKey:       phoneKey,
 		Origin:         origin,
 		EmbeddedOrigin: embedded,
@@ -197,14 +234,14 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 	v.ResendAfter = v.NextResendAfter(now, 1)
 	// The message is formatted before anything is counted, so that a
 	// template the formatter refuses costs the caller no limit.
-	m, err := s.message(app, key, v, host, embeddedHost, lim.CodeLength)
+	d, err := s.delivery(app, key, v, host, embeddedHost, lim, req.Locale)
 	if err != nil {
 		return nil, s.internal("start", id, err)
 	}
 	if err := s.cfg.Store.Create(ctx, v, limits); err != nil {
 		return nil, s.storeError("start", id, err)
 	}
-	if err := s.send(ctx, v, m, limits); err != nil {
+	if err := s.send(ctx, v, d, limits); err != nil {
 		return v, err
 	}
 	return v, nil
@@ -223,15 +260,17 @@ func (s *Service) Get(ctx context.Context, app *App, id string) (*Verification, 
 	return v, nil
 }
 
-// Resend sends a new code; the previous one no longer checks. Like Start
-// it refuses a phone whose failed-check budget is spent, and a failed send
-// is given back (delivery_failed, the resend possible at once).
+// Resend sends a new code, on the verification's channel; the previous
+// one no longer checks. Like Start it refuses a destination whose
+// failed-check budget is spent, and a failed send is given back
+// (delivery_failed, the resend possible at once). A channel this instance
+// has no sender for is given back too, as channel_not_supported.
 func (s *Service) Resend(ctx context.Context, app *App, id string) (*Verification, error) {
 	lim := app.Limits.Normalize()
 	// One store call: the store answers not found for another app's
 	// verification, and key_unavailable for one this instance cannot
 	// derive, counting nothing.
-	limits := []Limit{phoneFailures(lim, true), appSends(app, lim)}
+	limits := []Limit{destinationFailures(lim, true, "this phone number or email address"), appSends(app, lim)}
 	v, err := s.cfg.Store.Resend(ctx, app.ID, id, s.keyIDs, s.now(), limits)
 	if err != nil {
 		return nil, s.storeError("resend", id, err)
@@ -250,11 +289,11 @@ func (s *Service) Resend(ctx context.Context, app *App, id string) (*Verificatio
 	if err != nil {
 		return nil, s.internal("resend", id, fmt.Errorf("stored origin: %w", err))
 	}
-	m, err := s.message(app, key, v, host, embeddedHost, lim.CodeLength)
+	d, err := s.delivery(app, key, v, host, embeddedHost, lim, "")
 	if err != nil {
 		return nil, s.internal("resend", id, err)
 	}
-	if err := s.send(ctx, v, m, limits); err != nil {
+	if err := s.send(ctx, v, d, limits); err != nil {
 		return v, err
 	}
 	return v, nil
@@ -281,9 +320,30 @@ func (s *Service) CheckPhone(ctx context.Context, app *App, phone, input string)
 	if err != nil {
 		return nil, err
 	}
+	return s.checkNewest(ctx, app, e164, c)
+}
+
+// CheckEmail is CheckPhone for the newest verification of an email
+// address in app.
+func (s *Service) CheckEmail(ctx context.Context, app *App, email, input string) (*CheckResult, error) {
+	c, err := normalizeCode(input)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := checkEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	return s.checkNewest(ctx, app, addr, c)
+}
+
+// checkNewest checks code c against the newest verification of dest, an
+// E.164 number or a normalized address, under any key this instance
+// holds.
+func (s *Service) checkNewest(ctx context.Context, app *App, dest, c string) (*CheckResult, error) {
 	var newest *Verification
 	for i := range s.keys {
-		v, err := s.cfg.Store.Newest(ctx, app.ID, s.keys[i].hash(app.ID, e164))
+		v, err := s.cfg.Store.Newest(ctx, app.ID, s.keys[i].hash(app.ID, dest))
 		if ErrorCode(err) == CodeNotFound {
 			continue
 		}
@@ -294,7 +354,7 @@ func (s *Service) CheckPhone(ctx context.Context, app *App, phone, input string)
 			newest = v
 		}
 	}
-	if newest == nil || newest.AppID != app.ID || newest.Phone != e164 {
+	if newest == nil || newest.AppID != app.ID || newest.Destination() != dest {
 		return nil, ErrNotFound
 	}
 	if s.key(newest.KeyID) == nil {
@@ -312,7 +372,7 @@ func (s *Service) CheckPhone(ctx context.Context, app *App, phone, input string)
 // reads.
 func (s *Service) check(ctx context.Context, app *App, id, c string) (*CheckResult, error) {
 	lim := app.Limits.Normalize()
-	failures := []Limit{phoneFailures(lim, false)}
+	failures := []Limit{destinationFailures(lim, false, "this phone number or email address")}
 	now := s.now()
 	r, err := s.cfg.Store.ReserveCheck(ctx, app.ID, id, s.keyIDs, now, failures)
 	if err != nil {
@@ -343,16 +403,19 @@ func (s *Service) check(ctx context.Context, app *App, id, c string) (*CheckResu
 	return &CheckResult{Valid: true, Verification: a}, nil
 }
 
-// failPhoneKey names the per-phone failure budget; as a PerPhone limit the
-// store completes it with the phone key.
+// failPhoneKey names the per-destination failure budget; as a PerPhone
+// limit the store completes it with the phone key, the keyed hash of the
+// phone number or email address. Every channel to one phone number (sms
+// and voice) shares the budget.
 const failPhoneKey = "fail:phone:"
 
-// phoneFailures is the per-phone budget of failed checks: counted by
-// checks, and a guard (read, not counted) for starts and resends, which a
-// phone that spent it may not make.
-func phoneFailures(lim Limits, guard bool) Limit {
+// destinationFailures is the per-destination budget of failed checks:
+// counted by checks, and a guard (read, not counted) for starts and
+// resends, which a destination that spent it may not make. whose names the
+// destination in the 429 message.
+func destinationFailures(lim Limits, guard bool, whose string) Limit {
 	return Limit{Key: failPhoneKey, PerPhone: true, Max: lim.PhoneFailures, Window: lim.PhoneFailureWindow, Guard: guard,
-		Message: "Too many wrong codes for this phone number; try again later."}
+		Message: "Too many wrong codes for " + whose + "; try again later."}
 }
 
 // Cancel cancels a pending verification.
@@ -369,8 +432,11 @@ func appSends(app *App, lim Limits) Limit {
 		Message: "This app is sending too many messages; try again later."}
 }
 
+// codeInput binds the code to the verification's destination: its phone
+// number, or its email address (which code.Input takes in the Phone slot;
+// the two never coincide, an address holding an '@').
 func codeInput(v *Verification) code.Input {
-	return code.Input{ID: v.ID, Phone: v.Phone, Origin: v.Origin, EmbeddedOrigin: v.EmbeddedOrigin}
+	return code.Input{ID: v.ID, Phone: v.Destination(), Origin: v.Origin, EmbeddedOrigin: v.EmbeddedOrigin}
 }
 
 func (s *Service) key(id string) *serviceKey {
@@ -394,11 +460,40 @@ func (s *Service) newID() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
-// message derives v's current code and formats the SMS carrying it.
-func (s *Service) message(app *App, key *serviceKey, v *Verification, host, embeddedHost string, digits int) (Message, error) {
-	c, err := key.codes.Derive(codeInput(v), uint64(v.Sends), digits)
+// delivery is one send of a verification's code on its channel: exactly
+// one of sms, call and email is set.
+type delivery struct {
+	code  string
+	sms   *Message
+	call  *Call
+	email *Email
+}
+
+// delivery derives v's current code and builds what carries it on v's
+// channel: the SMS formatted by otpmsg, the call, or the email, each with
+// the verification link when app has a LinkURL.
+func (s *Service) delivery(app *App, key *serviceKey, v *Verification, host, embeddedHost string, lim Limits, locale string) (delivery, error) {
+	c, err := key.codes.Derive(codeInput(v), uint64(v.Sends), lim.CodeLength)
 	if err != nil {
-		return Message{}, err
+		return delivery{}, err
+	}
+	var link string
+	if app.LinkURL != "" {
+		if link, err = otpmsg.Link(app.LinkURL, c); err != nil {
+			return delivery{}, fmt.Errorf("link of app %s: %w", app.ID, err)
+		}
+	}
+	switch v.Channel {
+	case ChannelVoice:
+		return delivery{code: c, call: &Call{
+			To: v.Phone, Code: c, Locale: locale, AppName: appName(app),
+			VerificationID: v.ID, AppID: v.AppID, Send: v.Sends,
+		}}, nil
+	case ChannelEmail:
+		return delivery{code: c, email: &Email{
+			To: v.Email, AppName: appName(app), Code: c, Link: link, TTL: lim.Lifetime,
+			VerificationID: v.ID, AppID: v.AppID, Send: v.Sends,
+		}}, nil
 	}
 	body, err := otpmsg.Format(otpmsg.Message{
 		Text:         AppText(app, c),
@@ -406,6 +501,7 @@ func (s *Service) message(app *App, key *serviceKey, v *Verification, host, embe
 		Code:         c,
 		EmbeddedHost: embeddedHost,
 		AppHash:      app.AppHash,
+		Link:         link,
 	})
 	if err != nil {
 		// The formatter may quote the offending line, code or part of it
@@ -416,10 +512,10 @@ func (s *Service) message(app *App, key *serviceKey, v *Verification, host, embe
 			}
 			return r
 		}, err.Error())
-		return Message{}, fmt.Errorf("format message of app %s: %s", app.ID, masked)
+		return delivery{}, fmt.Errorf("format message of app %s: %s", app.ID, masked)
 	}
 	seg := otpmsg.Count(body)
-	return Message{
+	return delivery{code: c, sms: &Message{
 		To:             v.Phone,
 		Body:           body,
 		VerificationID: v.ID,
@@ -427,7 +523,27 @@ func (s *Service) message(app *App, key *serviceKey, v *Verification, host, embe
 		Send:           v.Sends,
 		Encoding:       seg.Encoding,
 		Segments:       seg.Segments,
-	}, nil
+	}}, nil
+}
+
+// appName is how messages name app: its Name, or its id.
+func appName(app *App) string {
+	if app.Name != "" {
+		return app.Name
+	}
+	return app.ID
+}
+
+// supports answers channel_not_supported for a channel this instance has
+// no sender for.
+func (s *Service) supports(ch Channel) error {
+	switch {
+	case ch == ChannelVoice && s.cfg.Caller == nil:
+		return Errorf(CodeChannelNotSupported, "This server cannot place voice calls: its SMS provider cannot call, or none is configured to.")
+	case ch == ChannelEmail && s.cfg.Mailer == nil:
+		return Errorf(CodeChannelNotSupported, "This server cannot send email: no SMTP server is configured.")
+	}
+	return nil
 }
 
 // DefaultText is the human part of a message when App.Text is empty.
@@ -439,38 +555,46 @@ func AppText(app *App, code string) string {
 	if t == "" {
 		t = DefaultText
 	}
-	name := app.Name
-	if name == "" {
-		name = app.ID
-	}
-	return strings.NewReplacer("{app}", name, "{code}", code).Replace(t)
+	return strings.NewReplacer("{app}", appName(app), "{code}", code).Replace(t)
 }
 
 // maxDeliveryError bounds the reason recorded for a failed send.
 const maxDeliveryError = 200
 
-// send hands m to the Sender within SendTimeout. A caller that goes away
-// does not cut a send short: the message was counted and may be on its
-// way. A failure is recorded on v, gives back the limits the send counted
-// (refund: the store skips guards) so that trying again costs the user
-// nothing, and is answered as delivery_failed with v's id.
-func (s *Service) send(ctx context.Context, v *Verification, m Message, refund []Limit) error {
+// send hands d to the sender of v's channel within SendTimeout. A caller
+// that goes away does not cut a send short: the message was counted and
+// may be on its way. A failure is recorded on v, gives back the limits the
+// send counted (refund: the store skips guards) so that trying again
+// costs the user nothing, and is answered as delivery_failed with v's id
+// (or channel_not_supported when this instance has no sender for the
+// channel, which a resend of a verification started elsewhere may meet).
+func (s *Service) send(ctx context.Context, v *Verification, d delivery, refund []Limit) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.SendTimeout)
 	defer cancel()
-	err := s.cfg.Sender.Send(sctx, m)
+	var err error
+	unsupported := s.supports(v.Channel)
+	switch {
+	case unsupported != nil:
+		err = unsupported
+	case d.call != nil:
+		err = s.cfg.Caller.Call(sctx, *d.call)
+	case d.email != nil:
+		err = s.cfg.Mailer.Mail(sctx, *d.email)
+	default:
+		err = s.cfg.Sender.Send(sctx, *d.sms)
+	}
 	if err == nil {
 		return nil
 	}
 	reason := err.Error()
-	// A sender's error must not carry the code or the number into the
-	// store or the logs.
-	reason = strings.ReplaceAll(reason, m.Body, "[message]")
-	if i := strings.LastIndexByte(m.Body, '#'); i >= 0 {
-		if c, _, _ := strings.Cut(m.Body[i+1:], " "); c != "" {
-			reason = strings.ReplaceAll(reason, c, "[code]")
-		}
+	// A sender's error must not carry the code or the destination into
+	// the store or the logs.
+	if d.sms != nil {
+		reason = strings.ReplaceAll(reason, d.sms.Body, "[message]")
 	}
-	reason = strings.ReplaceAll(reason, v.Phone, MaskPhone(v.Phone))
+	reason = strings.ReplaceAll(reason, d.code, "[code]")
+	masked := maskDestination(v)
+	reason = strings.ReplaceAll(reason, v.Destination(), masked)
 	if len(reason) > maxDeliveryError {
 		reason = reason[:maxDeliveryError]
 	}
@@ -484,9 +608,28 @@ func (s *Service) send(ctx context.Context, v *Verification, m Message, refund [
 	} else if v.ResendAfter.After(now) {
 		v.ResendAfter = now
 	}
-	s.cfg.Logger.Warn("delivery failed", "id", v.ID, "app", v.AppID, "send", v.Sends, "phone", MaskPhone(v.Phone), "reason", reason)
-	return &Error{Code: CodeDeliveryFailed, Message: "The SMS could not be delivered to the provider; resend this verification to try again.",
+	if unsupported != nil {
+		return unsupported
+	}
+	s.cfg.Logger.Warn("delivery failed", "id", v.ID, "app", v.AppID, "channel", string(v.Channel), "send", v.Sends,
+		"to", masked, "reason", reason)
+	what := "The SMS"
+	switch v.Channel {
+	case ChannelVoice:
+		what = "The call"
+	case ChannelEmail:
+		what = "The email"
+	}
+	return &Error{Code: CodeDeliveryFailed, Message: what + " could not be delivered to the provider; resend this verification to try again.",
 		ID: v.ID, Err: errors.New(reason)}
+}
+
+// maskDestination is v's destination as logs may show it.
+func maskDestination(v *Verification) string {
+	if v.Channel == ChannelEmail {
+		return MaskEmail(v.Email)
+	}
+	return MaskPhone(v.Phone)
 }
 
 // storeError passes a store's *Error on and turns anything else into
@@ -521,4 +664,35 @@ func (s *Service) logMissingKey(op, id, keyID string) {
 func (s *Service) internal(op, id string, err error) error {
 	s.cfg.Logger.Error("internal error", "op", op, "id", id, "err", err)
 	return &Error{Code: CodeInternal, Message: "Internal error.", Err: fmt.Errorf("%s %s: %w", op, id, err)}
+}
+
+// Link returns the verification link of app's pending verification id,
+// its LinkURL with the current code in the fragment, for a QR code the
+// user scans to continue on their phone. It derives the code, as a send
+// does; nothing is stored or counted. An app without LinkURL answers
+// link_not_configured, a verification no longer pending not_pending.
+func (s *Service) Link(ctx context.Context, app *App, id string) (string, error) {
+	if app.LinkURL == "" {
+		return "", Errorf(CodeLinkNotConfigured, "This app has no link_url: its verifications have no link or QR code.")
+	}
+	v, err := s.Get(ctx, app, id)
+	if err != nil {
+		return "", err
+	}
+	if st := v.StatusAt(s.now()); st != StatusPending {
+		return "", NotPending(st)
+	}
+	key := s.key(v.KeyID)
+	if key == nil {
+		return "", s.keyUnavailable("link", id, v.KeyID)
+	}
+	c, err := key.codes.Derive(codeInput(v), uint64(v.Sends), app.Limits.Normalize().CodeLength)
+	if err != nil {
+		return "", s.internal("link", id, err)
+	}
+	link, err := otpmsg.Link(app.LinkURL, c)
+	if err != nil {
+		return "", s.internal("link", id, fmt.Errorf("link of app %s: %w", app.ID, err))
+	}
+	return link, nil
 }

@@ -14,15 +14,23 @@ const (
 	StatusMaxAttempts Status = "max_attempts_reached"
 )
 
-// Verification is one attempt to prove control of a phone number. It holds
-// no code and no secret: the code is derived from ID, Phone, the origins
-// and Sends with the master key named by KeyID.
+// Verification is one attempt to prove control of a phone number or an
+// email address. It holds no code and no secret: the code is derived from
+// ID, the destination (Phone or Email), the origins and Sends with the
+// master key named by KeyID.
 type Verification struct {
-	ID             string // 128 random bits, base64url without padding (22 characters)
-	AppID          string
-	KeyID          string // id of the master key the code is derived with
-	Phone          string // E.164
-	PhoneKey       string // keyed hash of Phone, the rate-limit and lookup key
+	ID    string // 128 random bits, base64url without padding (22 characters)
+	AppID string
+	KeyID string // id of the master key the code is derived with
+	// Channel is how every code of the verification is sent: sms and
+	// voice go to Phone, email to Email.
+	Channel Channel
+	Phone   string // E.164, for sms and voice; "" for email
+	Email   string // as NormalizeEmail returns it, for email; "" otherwise
+	// PhoneKey is the keyed hash of the destination (Phone or Email), the
+	// rate-limit and lookup key. Phone numbers and addresses never hash
+	// alike: an address holds an '@', a number never does.
+	PhoneKey       string
 	Origin         string // https://www.example.com
 	EmbeddedOrigin string // optional iframe origin
 	CreatedAt      time.Time
@@ -60,6 +68,15 @@ func (v *Verification) StatusAt(now time.Time) Status {
 		return StatusExpired
 	}
 	return StatusPending
+}
+
+// Destination is where the verification's codes go: Email for the email
+// channel, Phone otherwise.
+func (v *Verification) Destination() string {
+	if v.Channel == ChannelEmail {
+		return v.Email
+	}
+	return v.Phone
 }
 
 // AttemptsLeft is how many more checks the verification accepts.

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/webotp/webotp/verifier"
 )
 
 // StartTLS says whether a connection without implicit TLS is upgraded with
@@ -219,6 +221,12 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 	return nil
 }
 
+// Mail delivers the verifier's email e, as Send delivers a Message: the
+// Sender is the verifier's Mailer.
+func (s *Sender) Mail(ctx context.Context, e verifier.Email) error {
+	return s.Send(ctx, Message{To: e.To, AppName: e.AppName, Code: e.Code, Link: e.Link, TTL: e.TTL})
+}
+
 // message builds the MIME message for m.
 func (s *Sender) message(m Message, c Content) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
@@ -374,4 +382,14 @@ func isEnhancedCode(s string) bool {
 		}
 	}
 	return true
+}
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

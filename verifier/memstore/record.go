@@ -18,7 +18,8 @@ var ids = base64.RawURLEncoding.Strict()
 // milliseconds (expiry and resend time as offsets from creation), the
 // strings that repeat (app, key id, origins) one index into the shard's
 // interner, and the phone and phone key are packed when they have the
-// usual form; what does not fit waits in the shard's ext map.
+// usual form; what does not fit (an email address, among others) waits in
+// the shard's ext map. The channel takes two bits of flags.
 // Packed, because a plain copy of each verifier.Verification would break the README's 300 B per pending verification (go test -run '^$' -bench PendingMemory -benchtime 1x ./verifier/memstore/).
 type record struct {
 	phoneKey    [16]byte
@@ -34,12 +35,12 @@ type record struct {
 	maxAttempts uint16
 	maxSends    uint16
 	stored      uint8
-	flags       uint8 // longPhone, longPhoneKey, hasExt
+	flags       uint8 // longPhone, longPhoneKey, hasExt, the channel
 }
 
 // recordExt holds what does not fit a record: rare or irregular values.
 type recordExt struct {
-	phone         string // when not packed
+	phone         string // the destination when not packed: a long phone or an email address
 	phoneKey      string // when not packed
 	deliveryError string
 }
@@ -51,9 +52,18 @@ type profile struct {
 
 // Record flags.
 const (
-	longPhone    uint8 = 1 << iota // the phone is in ext
+	longPhone    uint8 = 1 << iota // the destination is in ext
 	longPhoneKey                   // the phone key is in ext
 	hasExt                         // the shard's ext map holds an entry
+)
+
+// The channel, in the two bits of flags above the others: sms is zero, so
+// a record's flags read as before for sms.
+const (
+	channelShift       = 3
+	channelMask  uint8 = 3 << channelShift
+	channelVoice uint8 = 1 << channelShift
+	channelEmail uint8 = 2 << channelShift
 )
 
 const (
@@ -152,8 +162,26 @@ func encode(v *verifier.Verification, in *interner) (*record, *recordExt, error)
 	default:
 		return nil, nil, fmt.Errorf("stored status %q", v.Stored)
 	}
+	switch v.Channel {
+	case "", verifier.ChannelSMS: // the zero Channel is sms
+	case verifier.ChannelVoice:
+		r.flags |= channelVoice
+	case verifier.ChannelEmail:
+		r.flags |= channelEmail
+	default:
+		return nil, nil, fmt.Errorf("channel %q", v.Channel)
+	}
 	var ext recordExt
-	if r.phone = packPhone(v.Phone); r.phone == 0 {
+	if v.Channel == verifier.ChannelEmail {
+		if v.Phone != "" {
+			return nil, nil, fmt.Errorf("an email verification with a phone")
+		}
+		r.flags |= longPhone
+		ext.phone = v.Email
+	} else if r.phone = packPhone(v.Phone); r.phone == 0 {
+		if v.Email != "" {
+			return nil, nil, fmt.Errorf("a %s verification with an email address", v.Channel)
+		}
 		r.flags |= longPhone
 		ext.phone = v.Phone
 	}
@@ -180,7 +208,7 @@ func (r *record) decode(id string, ext *recordExt, in *interner) *verifier.Verif
 		ID:             id,
 		AppID:          p.app,
 		KeyID:          p.keyID,
-		Phone:          r.phoneString(ext),
+		Channel:        r.channel(),
 		PhoneKey:       r.phoneKeyString(ext),
 		Origin:         p.origin,
 		EmbeddedOrigin: p.embedded,
@@ -195,10 +223,25 @@ func (r *record) decode(id string, ext *recordExt, in *interner) *verifier.Verif
 		Cooldown:       time.Duration(r.cooldown) * time.Millisecond,
 		Stored:         r.storedStatus(),
 	}
+	if v.Channel == verifier.ChannelEmail {
+		v.Email = r.phoneString(ext)
+	} else {
+		v.Phone = r.phoneString(ext)
+	}
 	if ext != nil {
 		v.DeliveryError = ext.deliveryError
 	}
 	return v
+}
+
+func (r *record) channel() verifier.Channel {
+	switch r.flags & channelMask {
+	case channelVoice:
+		return verifier.ChannelVoice
+	case channelEmail:
+		return verifier.ChannelEmail
+	}
+	return verifier.ChannelSMS
 }
 
 func (r *record) expiresAt() int64 { return r.created + int64(r.expires) }

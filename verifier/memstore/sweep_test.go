@@ -13,7 +13,7 @@ var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func pending(at time.Time) *verifier.Verification {
 	return &verifier.Verification{
-		ID: storetest.NewID(), AppID: "app", KeyID: "k1", Phone: "+14155550123",
+		ID: storetest.NewID(), AppID: "app", KeyID: "k1", Channel: verifier.ChannelSMS, Phone: "+14155550123",
 		PhoneKey: storetest.NewID(), Origin: "https://www.example.com",
 		CreatedAt: at, ExpiresAt: at.Add(10 * time.Minute), ResendAfter: at.Add(30 * time.Second),
 		Sends: 1, MaxAttempts: 5, MaxSends: 5, Lifetime: 10 * time.Minute, Cooldown: 30 * time.Second,

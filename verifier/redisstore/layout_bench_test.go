@@ -30,7 +30,7 @@ func hashReserveScript(t testing.TB) *redis.Script {
 func hashCreate(ctx context.Context, s *Store, v *verifier.Verification) error {
 	return s.base.HSet(ctx, s.recordKey(v.ID),
 		"st", "p", "app", v.AppID, "pk", v.PhoneKey, "ma", v.MaxAttempts, "kid", v.KeyID,
-		"ph", v.Phone, "or", v.Origin, "eo", v.EmbeddedOrigin, "ca", ms(v.CreatedAt),
+		"ch", string(v.Channel), "ph", v.Phone, "or", v.Origin, "eo", v.EmbeddedOrigin, "ca", ms(v.CreatedAt),
 		"ms", v.MaxSends, "lt", v.Lifetime.Milliseconds(), "cd", v.Cooldown.Milliseconds(),
 		"at", v.Attempts, "sn", v.Sends, "x", ms(v.ExpiresAt), "ra", ms(v.ResendAfter),
 		"de", v.DeliveryError, "nonce", "n").Err()
@@ -85,6 +85,8 @@ func decodeHash(id string, fields []any) (*verifier.Verification, error) {
 			v.MaxAttempts = int(num(val))
 		case "kid":
 			v.KeyID = val
+		case "ch":
+			v.Channel = verifier.Channel(val)
 		case "ph":
 			v.Phone = val
 		case "or":

@@ -19,12 +19,14 @@ import (
 //	bytes 11-20     sends          (times in unix ms, "-" first before
 //	bytes 21-35     expires at     1970), so that a script changes one in
 //	bytes 36-50     resend after   place with SETRANGE
-//	12 fixed fields, each ended by a NUL byte (Create refuses values that
+//	13 fixed fields, each ended by a NUL byte (Create refuses values that
 //	hold one), numbered as record.lua does:
-//	                1 app, 2 phone key, 3 max attempts, 4 key id, 5 phone,
-//	                6 origin, 7 embedded origin, 8 created at (unix ms),
-//	                9 max sends, 10 lifetime (ms), 11 cooldown (ms),
-//	                12 the nonce of the Create call that wrote it
+//	                1 app, 2 phone key, 3 max attempts, 4 key id,
+//	                5 destination (the phone, or the email address of
+//	                an email verification), 6 origin, 7 embedded origin,
+//	                8 created at (unix ms), 9 max sends, 10 lifetime (ms),
+//	                11 cooldown (ms), 12 channel (sms, voice, email),
+//	                13 the nonce of the Create call that wrote it
 //	the rest        the delivery error of the last send, "" when none
 //
 // TestTheLuaReadsTheRecordWhereGoWritesIt checks that both sides agree.
@@ -40,7 +42,7 @@ const (
 	headerLen      = offResendAfter + widthTime
 
 	// numFixed is the number of NUL-ended fields after the header.
-	numFixed = 12
+	numFixed = 13
 )
 
 // maxCount and the time bounds are the values the header's fields hold.
@@ -63,7 +65,24 @@ func encodeRecord(v *verifier.Verification, nonce string) (string, error) {
 	default:
 		return "", fmt.Errorf("stored status %q is not pending, approved or canceled", v.Stored)
 	}
-	for _, f := range [...]string{v.AppID, v.PhoneKey, v.KeyID, v.Phone, v.Origin, v.EmbeddedOrigin} {
+	ch := v.Channel
+	dest := v.Phone
+	switch ch {
+	case "": // the zero Channel is sms
+		ch = verifier.ChannelSMS
+	case verifier.ChannelSMS, verifier.ChannelVoice:
+	case verifier.ChannelEmail:
+		if v.Phone != "" {
+			return "", errors.New("an email verification with a phone")
+		}
+		dest = v.Email
+	default:
+		return "", fmt.Errorf("channel %q", v.Channel)
+	}
+	if ch != verifier.ChannelEmail && v.Email != "" {
+		return "", fmt.Errorf("a %s verification with an email address", ch)
+	}
+	for _, f := range [...]string{v.AppID, v.PhoneKey, v.KeyID, dest, v.Origin, v.EmbeddedOrigin} {
 		if strings.IndexByte(f, 0) >= 0 {
 			return "", errors.New("a field holds a NUL byte")
 		}
@@ -73,7 +92,7 @@ func encodeRecord(v *verifier.Verification, nonce string) (string, error) {
 			return "", fmt.Errorf("count %d out of range", n)
 		}
 	}
-	b := make([]byte, 0, headerLen+160+len(v.Phone)+len(v.Origin)+len(v.EmbeddedOrigin)+len(v.DeliveryError))
+	b := make([]byte, 0, headerLen+170+len(dest)+len(v.Origin)+len(v.EmbeddedOrigin)+len(v.DeliveryError))
 	b = append(b, st)
 	var err error
 	b = appendPadded(b, int64(v.Attempts), widthCount, &err)
@@ -87,12 +106,13 @@ func encodeRecord(v *verifier.Verification, nonce string) (string, error) {
 		b = append(append(b, f...), 0)
 	}
 	b = append(strconv.AppendInt(b, int64(v.MaxAttempts), 10), 0)
-	for _, f := range [...]string{v.KeyID, v.Phone, v.Origin, v.EmbeddedOrigin} {
+	for _, f := range [...]string{v.KeyID, dest, v.Origin, v.EmbeddedOrigin} {
 		b = append(append(b, f...), 0)
 	}
 	for _, n := range [...]int64{ms(v.CreatedAt), int64(v.MaxSends), v.Lifetime.Milliseconds(), v.Cooldown.Milliseconds()} {
 		b = append(strconv.AppendInt(b, n, 10), 0)
 	}
+	b = append(append(b, ch...), 0)
 	b = append(append(b, nonce...), 0)
 	return string(append(b, v.DeliveryError...)), nil
 }
@@ -201,7 +221,6 @@ func decodeRecord(id, rec string) (*verifier.Verification, error) {
 		PhoneKey:       f[1],
 		MaxAttempts:    int(num(f[2], "max attempts")),
 		KeyID:          f[3],
-		Phone:          f[4],
 		Origin:         f[5],
 		EmbeddedOrigin: f[6],
 		CreatedAt:      time.UnixMilli(num(f[7], "created at")).UTC(),
@@ -213,6 +232,14 @@ func decodeRecord(id, rec string) (*verifier.Verification, error) {
 		ExpiresAt:      time.UnixMilli(num(rec[offExpires:offResendAfter], "expires at")).UTC(),
 		ResendAfter:    time.UnixMilli(num(rec[offResendAfter:headerLen], "resend after")).UTC(),
 		DeliveryError:  rest,
+	}
+	switch v.Channel = verifier.Channel(f[11]); v.Channel {
+	case verifier.ChannelSMS, verifier.ChannelVoice:
+		v.Phone = f[4]
+	case verifier.ChannelEmail:
+		v.Email = f[4]
+	default:
+		return nil, fmt.Errorf("redisstore: record of %s: channel %q", id, f[11])
 	}
 	switch rec[offStatus] {
 	case 'p':

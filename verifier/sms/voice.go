@@ -1,28 +1,20 @@
 package sms
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/webotp/webotp/verifier"
 )
 
-// Caller places voice calls that read a verification code aloud. A sender
-// that is not a Caller cannot serve the voice channel.
-type Caller interface {
-	Call(ctx context.Context, c VoiceCall) error
-}
+// Caller places voice calls that read a verification code aloud: the
+// verifier's Caller. A sender that is not one cannot serve the voice
+// channel.
+type Caller = verifier.Caller
 
 // VoiceCall is one call as handed to a Caller.
-type VoiceCall struct {
-	To             string // E.164
-	Code           string // read digit by digit, twice
-	Locale         string // BCP 47 ("fr", "pt-PT"); "" or unknown means English
-	AppName        string // named in the call when not empty
-	VerificationID string
-	AppID          string
-	Send           int // 1 for the first call, 2 for the first resend...
-}
+type VoiceCall = verifier.Call
 
 // voiceText is what a call says in one language: {app} and {code} are
 // replaced, and the first form is used when there is an app name.

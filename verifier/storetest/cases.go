@@ -753,6 +753,50 @@ var cases = []testCase{
 			t.Fatalf("status at expiry %s, want expired", s)
 		}
 	}},
+	{"every operation keeps a verification's channel and destination", func(t *testing.T, x *suite) {
+		voice := x.pending()
+		voice.Channel = verifier.ChannelVoice
+		long := x.pending()
+		long.Channel = verifier.ChannelVoice
+		long.Phone = "+999123456789012345" // not packable as an E.164 number
+		email := x.pending()
+		email.Channel, email.Phone = verifier.ChannelEmail, ""
+		email.Email = "first.last+tag@xn--bcher-kva.example"
+		for _, v := range []*verifier.Verification{voice, long, email} {
+			x.create(v)
+			equal(t, x.get(v.ID), v)
+			n, err := x.s.Newest(x.ctx, v.AppID, v.PhoneKey)
+			if err != nil {
+				t.Fatalf("Newest of a %s verification: %v", v.Channel, err)
+			}
+			equal(t, n, v)
+			r, err := x.s.ReserveCheck(x.ctx, v.AppID, v.ID, nil, x.t0, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := *v
+			want.Attempts = 1
+			equal(t, r, &want)
+			if err := x.s.DeliveryFailed(x.ctx, v.ID, 1, "refused", x.t0, nil); err != nil {
+				t.Fatal(err)
+			}
+			r, err = x.s.Resend(x.ctx, v.AppID, v.ID, nil, x.at(time.Second), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Channel != v.Channel || r.Phone != v.Phone || r.Email != v.Email || r.Sends != 2 {
+				t.Fatalf("after a resend: channel %q phone %q email %q sends %d, want %q %q %q 2",
+					r.Channel, r.Phone, r.Email, r.Sends, v.Channel, v.Phone, v.Email)
+			}
+			a, err := x.s.Approve(x.ctx, v.ID, 2, x.at(time.Second), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Channel != v.Channel || a.Phone != v.Phone || a.Email != v.Email {
+				t.Fatalf("after approval: channel %q phone %q email %q, want %q %q %q", a.Channel, a.Phone, a.Email, v.Channel, v.Phone, v.Email)
+			}
+		}
+	}},
 	{"ping answers", func(t *testing.T, x *suite) {
 		if err := x.s.Ping(x.ctx); err != nil {
 			t.Fatalf("Ping: %v", err)

@@ -83,6 +83,7 @@ func Pending(appID string, at time.Time) *verifier.Verification {
 		ID:          NewID(),
 		AppID:       appID,
 		KeyID:       "k1",
+		Channel:     verifier.ChannelSMS,
 		Phone:       "+14155550123",
 		PhoneKey:    NewID(),
 		Origin:      "https://www.example.com",
@@ -178,7 +179,9 @@ func equal(t *testing.T, got, want *verifier.Verification) {
 	str("ID", got.ID, want.ID)
 	str("AppID", got.AppID, want.AppID)
 	str("KeyID", got.KeyID, want.KeyID)
+	str("Channel", string(got.Channel), string(want.Channel))
 	str("Phone", got.Phone, want.Phone)
+	str("Email", got.Email, want.Email)
 	str("PhoneKey", got.PhoneKey, want.PhoneKey)
 	str("Origin", got.Origin, want.Origin)
 	str("EmbeddedOrigin", got.EmbeddedOrigin, want.EmbeddedOrigin)
