@@ -1,5 +1,6 @@
-// The webotp demo: phone number -> SMS (dev inbox) -> the code fills itself
-// in -> verified. It talks to the verifier's HTTP API with the dev API key,
+// The webotp demo: phone number or email -> SMS or email (dev inbox) -> the
+// code fills itself in (from the SMS, or from the link in the message, here
+// or on a phone through the QR code) -> verified. It talks to the verifier's HTTP API with the dev API key,
 // which is fine only because `webotp serve --dev` serves this page: a real
 // site calls the verifier from its backend and never shows its API key.
 'use strict';
@@ -12,6 +13,14 @@
     phoneForm: byId('phone-form'),
     phone: byId('phone'),
     phoneError: byId('phone-error'),
+    phoneField: byId('phone-field'),
+    email: byId('email'),
+    emailError: byId('email-error'),
+    emailField: byId('email-field'),
+    channels: document.querySelectorAll('input[name="channel"]'),
+    showQR: byId('show-qr'),
+    qrPanel: byId('qr-panel'),
+    qr: byId('qr'),
     send: byId('send'),
     codeStep: byId('code-step'),
     codeSlot: byId('code-slot'),
@@ -33,11 +42,38 @@
 
   const state = {
     verification: null, // the verification object of the API
-    fillSource: '', // how the code got into the input: webotp, dev, paste or ''
+    fillSource: '', // how the code got into the input: webotp, dev, paste, link or ''
     checking: false, // a check request is in flight (double-submit guard)
     resendAt: 0, // epoch ms when resending is allowed
     timer: 0,
+    watch: 0, // the timer that follows a verification continued on a phone
   };
+
+  // The pending verification is kept in localStorage, so that the page a
+  // verification link opens (another tab, or a phone that shares it) can
+  // check the code the link fills in. A real site keeps it in its session.
+  const saved = 'webotp-demo-verification';
+
+  function remember(v) {
+    try {
+      if (v) {
+        localStorage.setItem(saved, JSON.stringify(v));
+      } else {
+        localStorage.removeItem(saved);
+      }
+    } catch {
+      // storage disabled: links then fill in but cannot be checked here
+    }
+  }
+
+  function remembered() {
+    try {
+      const v = JSON.parse(localStorage.getItem(saved) || 'null');
+      return v && typeof v.id === 'string' ? v : null;
+    } catch {
+      return null;
+    }
+  }
 
   // ---- small helpers -------------------------------------------------------
 
@@ -135,10 +171,52 @@
     }
   }
 
+  function channel() {
+    const on = [...ui.channels].find((r) => r.checked);
+    return on ? on.value : 'sms';
+  }
+
+  function onChannel() {
+    const email = channel() === 'email';
+    ui.phoneField.hidden = email;
+    ui.emailField.hidden = !email;
+    ui.phone.required = !email;
+    ui.email.required = email;
+    phoneProblem('');
+    emailProblem('');
+  }
+
+  function emailProblem(text) {
+    ui.emailError.textContent = text;
+    ui.emailError.hidden = !text;
+    if (text) {
+      ui.email.setAttribute('aria-invalid', 'true');
+    } else {
+      ui.email.removeAttribute('aria-invalid');
+    }
+  }
+
   async function onPhoneSubmit(event) {
     event.preventDefault();
     showError('');
     phoneProblem('');
+    emailProblem('');
+    if (channel() === 'email') {
+      const email = ui.email.value.trim();
+      if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+        emailProblem('Enter an email address, like you@example.com.');
+        ui.email.focus();
+        return;
+      }
+      return send({ email, channel: 'email', origin: location.origin }, (e) => {
+        if (e.code === 'invalid_email') {
+          emailProblem(e.message);
+          ui.email.focus();
+          return true;
+        }
+        return false;
+      });
+    }
     const phone = normalisePhone(ui.phone.value);
     if (!phone) {
       phoneProblem('Enter a phone number, like +1 415 555 0123.');
@@ -150,17 +228,30 @@
       ui.phone.focus();
       return;
     }
+    return send({ phone, origin: location.origin }, (e) => {
+      if (e.code === 'invalid_phone' || e.code === 'country_not_allowed' || e.code === 'number_type_not_allowed') {
+        phoneProblem(e.message);
+        ui.phone.focus();
+        return true;
+      }
+      return false;
+    });
+  }
+
+  // send starts a verification with body; fieldError shows an error that
+  // belongs to the form's field and says whether it did.
+  async function send(body, fieldError) {
     setBusy(ui.send, true);
     setStatus('Sending a code…');
-    const res = await api('POST', '/v1/verifications', { phone, origin: location.origin });
+    const res = await api('POST', '/v1/verifications', body);
     setBusy(ui.send, false);
     if (res.status !== 201) {
       setStatus('');
       const e = errorOf(res);
-      if (e.code === 'invalid_phone' || e.code === 'country_not_allowed' || e.code === 'number_type_not_allowed') {
-        phoneProblem(e.message);
-        ui.phone.focus();
-      } else if (e.code === 'rate_limited') {
+      if (fieldError(e)) {
+        return;
+      }
+      if (e.code === 'rate_limited') {
         showError(e.message + (res.retryAfter ? ' Try again in ' + seconds(res.retryAfter) + '.' : ''));
       } else if (e.code === 'origin_not_allowed') {
         showError(e.message + ' The dev verifier allows http://localhost:' + location.port + '; open the demo there.');
@@ -171,13 +262,14 @@
     }
     state.verification = res.body;
     state.fillSource = '';
+    remember({ id: res.body.id, to: res.body.phone || res.body.email || '' });
     // The code input appears now, and webotp.js starts listening: an SMS
     // takes seconds to reach a phone, and the dev emulation accepts any
     // sent since this page loaded.
     mountCodeForm();
-    ui.sentTo.textContent = res.body.phone;
+    ui.sentTo.textContent = res.body.phone || res.body.email || '';
     setStep('code');
-    setStatus('Code sent. Waiting for the SMS…');
+    setStatus(body.email ? 'Code sent. Open the link in the email, or type the code.' : 'Code sent. Waiting for the SMS…');
     startCountdown(Date.parse(res.body.resend_after));
     showSMS(res.body.id);
     const input = byId('code');
@@ -221,6 +313,7 @@
     webotp: 'Filled in from the SMS.',
     dev: 'Filled in from the dev inbox.',
     paste: 'Taken from the pasted message.',
+    link: 'Filled in from the link.',
   };
 
   function onAutocomplete(event) {
@@ -438,16 +531,78 @@
     ui.smsNote.textContent = 'The SMS just sent to ' + to.slice(0, 3) + '…' + to.slice(-2) + ', as it appears in the dev inbox.';
   }
 
+  // ---- continue on a phone: the QR code of the link ----------------------
+
+  // onShowQR shows the QR code of the verification link (GET
+  // /v1/verifications/{id}/qr, with the API key like every call here) and
+  // follows the verification until the phone's page has checked the code.
+  async function onShowQR() {
+    if (!state.verification) {
+      return;
+    }
+    showError('');
+    setBusy(ui.showQR, true);
+    let res;
+    try {
+      res = await fetch('/v1/verifications/' + encodeURIComponent(state.verification.id) + '/qr', {
+        headers: { Authorization: 'Bearer ' + apiKey },
+      });
+    } catch {
+      res = null;
+    }
+    setBusy(ui.showQR, false);
+    if (!res || !res.ok) {
+      let message = 'The QR code could not be made.';
+      try {
+        message = errorOf({ status: res.status, body: await res.json() }).message;
+      } catch {
+        // no JSON: keep the general message
+      }
+      showError(message);
+      return;
+    }
+    if (ui.qr.src.startsWith('blob:')) {
+      URL.revokeObjectURL(ui.qr.src);
+    }
+    ui.qr.src = URL.createObjectURL(await res.blob());
+    ui.qrPanel.hidden = false;
+    setStatus('Scan the QR code with your phone. This page follows.');
+    watch(state.verification.id);
+  }
+
+  function watch(id) {
+    stopWatching();
+    state.watch = setInterval(async () => {
+      const res = await api('GET', '/v1/verifications/' + encodeURIComponent(id));
+      if (!state.verification || state.verification.id !== id) {
+        stopWatching();
+      } else if (res.status === 200 && res.body.status === 'approved') {
+        state.verification = res.body;
+        state.fillSource = state.fillSource || 'phone';
+        done();
+      }
+    }, 2000);
+  }
+
+  function stopWatching() {
+    clearInterval(state.watch);
+    ui.qrPanel.hidden = true;
+  }
+
   // ---- step 3: done --------------------------------------------------------
 
   function done() {
     clearInterval(state.timer);
+    stopWatching();
+    remember(null);
     unmountCodeForm();
     ui.donePhone.textContent = state.verification ? state.verification.phone : 'The number';
     ui.doneHow.textContent = {
       webotp: 'The code came from the SMS, straight into the form.',
       dev: 'The code came from the dev inbox, with your consent.',
       paste: 'The code came from the pasted message.',
+      link: 'The code came from the link, straight into the form.',
+      phone: 'The code was checked on your phone, through the link of the QR code.',
     }[state.fillSource] || 'The code was typed by hand.';
     setStep('done');
     showError('');
@@ -465,6 +620,8 @@
   }
 
   function restartWith(message) {
+    stopWatching();
+    remember(null);
     cancelCurrent();
     clearInterval(state.timer);
     unmountCodeForm();
@@ -490,11 +647,28 @@
     ui.resend.addEventListener('click', onResend);
     ui.change.addEventListener('click', restart);
     ui.restart.addEventListener('click', restart);
+    ui.showQR.addEventListener('click', onShowQR);
+    for (const r of ui.channels) {
+      r.addEventListener('change', onChannel);
+    }
+    onChannel();
     // webotp:error bubbles from the code input, or fires on the document
     // when the client itself could not start.
     document.addEventListener('webotp:error', onWebotpError);
     keepFocusAboveConsentBar();
-    setStep('phone');
+    const pending = remembered();
+    if (pending) {
+      // Opened from a verification link (or reloaded): the code step of
+      // the pending verification, whose input webotp.js fills from the link.
+      state.verification = { id: pending.id, status: 'pending' };
+      mountCodeForm();
+      ui.sentTo.textContent = pending.to;
+      setStep('code');
+      setStatus('Type the code, or open the link from the message.');
+      startCountdown(Date.now());
+    } else {
+      setStep('phone');
+    }
   }
 
   if (document.readyState === 'loading') {
