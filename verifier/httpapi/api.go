@@ -38,7 +38,11 @@ func (s *Server) start(ctx *fasthttp.RequestCtx, app *verifier.App) {
 		writeError(ctx, s.log, err)
 		return
 	}
-	if b.Phone == "" {
+	switch {
+	case b.Channel == string(verifier.ChannelEmail) && b.Email == "":
+		writeError(ctx, s.log, verifier.Errorf(verifier.CodeInvalidEmail, "An email address is required."))
+		return
+	case b.Channel != string(verifier.ChannelEmail) && b.Phone == "" && b.Email == "":
 		writeError(ctx, s.log, verifier.Errorf(verifier.CodeInvalidPhone, "A phone number is required."))
 		return
 	}
@@ -49,15 +53,16 @@ func (s *Server) start(ctx *fasthttp.RequestCtx, app *verifier.App) {
 	c, cancel := s.requestContext()
 	defer cancel()
 	v, err := s.cfg.Service.Start(c, app, verifier.StartRequest{
-		Phone: b.Phone, Origin: b.Origin, EmbeddedOrigin: b.EmbeddedOrigin, ClientIP: b.ClientIP, Locale: b.Locale,
+		Channel: b.Channel, Phone: b.Phone, Email: b.Email,
+		Origin: b.Origin, EmbeddedOrigin: b.EmbeddedOrigin, ClientIP: b.ClientIP, Locale: b.Locale,
 	})
 	if err != nil {
-		s.metrics.failed(err)
+		s.metrics.failed(err, channelOf(v))
 		writeError(ctx, s.log, err)
 		return
 	}
-	s.metrics.started.Inc()
-	s.metrics.sends.Inc()
+	s.metrics.started.of(v.Channel).Inc()
+	s.metrics.sends.of(v.Channel).Inc()
 	var buf [512]byte
 	writeJSON(ctx, fasthttp.StatusCreated, appendVerification(buf[:0], v, s.cfg.Service.Now()))
 }
@@ -79,7 +84,7 @@ func (s *Server) resend(ctx *fasthttp.RequestCtx, app *verifier.App) {
 	s.byID(ctx, app, func(c context.Context, app *verifier.App, id string) (*verifier.Verification, error) {
 		v, err := s.cfg.Service.Resend(c, app, id)
 		if err == nil {
-			s.metrics.sends.Inc()
+			s.metrics.sends.of(v.Channel).Inc()
 		}
 		return v, err
 	})
@@ -95,7 +100,7 @@ func (s *Server) byID(ctx *fasthttp.RequestCtx, app *verifier.App, op func(conte
 	defer cancel()
 	v, err := op(c, app, id)
 	if err != nil {
-		s.metrics.failed(err)
+		s.metrics.failed(err, channelOf(v))
 		writeError(ctx, s.log, err)
 		return
 	}
@@ -124,14 +129,20 @@ func (s *Server) check(ctx *fasthttp.RequestCtx, app *verifier.App) {
 	s.answerCheck(ctx, res, err)
 }
 
-func (s *Server) checkPhone(ctx *fasthttp.RequestCtx, app *verifier.App) {
+// checkNewest checks the newest verification of a phone number or, given
+// "email" instead, of an email address.
+func (s *Server) checkNewest(ctx *fasthttp.RequestCtx, app *verifier.App) {
 	var b checkBody
 	if err := decode(ctx, &b, false); err != nil {
 		writeError(ctx, s.log, err)
 		return
 	}
-	if b.Phone == "" {
-		writeError(ctx, s.log, verifier.Errorf(verifier.CodeInvalidPhone, "A phone number is required."))
+	switch {
+	case b.Phone != "" && b.Email != "":
+		writeError(ctx, s.log, verifier.Errorf(verifier.CodeInvalidRequest, "Give a phone number or an email address, not both."))
+		return
+	case b.Phone == "" && b.Email == "":
+		writeError(ctx, s.log, verifier.Errorf(verifier.CodeInvalidPhone, "A phone number (or an email address) is required."))
 		return
 	}
 	if b.Code == "" {
@@ -140,8 +151,22 @@ func (s *Server) checkPhone(ctx *fasthttp.RequestCtx, app *verifier.App) {
 	}
 	c, cancel := s.requestContext()
 	defer cancel()
-	res, err := s.cfg.Service.CheckPhone(c, app, b.Phone, b.Code)
+	var res *verifier.CheckResult
+	var err error
+	if b.Email != "" {
+		res, err = s.cfg.Service.CheckEmail(c, app, b.Email, b.Code)
+	} else {
+		res, err = s.cfg.Service.CheckPhone(c, app, b.Phone, b.Code)
+	}
 	s.answerCheck(ctx, res, err)
+}
+
+// channelOf is v's channel, or "" when there is no v.
+func channelOf(v *verifier.Verification) verifier.Channel {
+	if v == nil {
+		return ""
+	}
+	return v.Channel
 }
 
 func (s *Server) answerCheck(ctx *fasthttp.RequestCtx, res *verifier.CheckResult, err error) {
@@ -149,7 +174,7 @@ func (s *Server) answerCheck(ctx *fasthttp.RequestCtx, res *verifier.CheckResult
 		err = fmt.Errorf("httpapi: check returned no verification")
 	}
 	if err != nil {
-		s.metrics.failed(err)
+		s.metrics.failed(err, "")
 		writeError(ctx, s.log, err)
 		return
 	}

@@ -26,7 +26,7 @@ func TestStartAnswersTheVerificationObject(t *testing.T) {
 	}
 	v := a.json
 	want := map[string]any{
-		"status": "pending", "phone": verifier.MaskPhone(phone), "origin": origin, "embedded_origin": iframe,
+		"status": "pending", "channel": "sms", "phone": verifier.MaskPhone(phone), "origin": origin, "embedded_origin": iframe,
 		"created_at": "2026-03-01T12:00:00Z", "expires_at": "2026-03-01T12:10:00Z", "resend_after": "2026-03-01T12:00:30Z",
 		"sends": 1.0, "attempts_left": 5.0,
 	}
@@ -247,7 +247,7 @@ func TestAFailedDeliveryAnswers502(t *testing.T) {
 		t.Fatalf("%d %s", a.status, a.raw)
 	}
 	m := e.do(t, req{method: "GET", path: "/metrics"})
-	if !strings.Contains(string(m.raw), "webotp_delivery_failures_total 1") {
+	if !strings.Contains(string(m.raw), `webotp_delivery_failures_total{channel="sms"} 1`) {
 		t.Errorf("delivery failure not counted")
 	}
 }
@@ -310,6 +310,12 @@ func (f fakeService) Check(context.Context, *verifier.App, string, string) (*ver
 }
 func (f fakeService) CheckPhone(context.Context, *verifier.App, string, string) (*verifier.CheckResult, error) {
 	return nil, f.fail()
+}
+func (f fakeService) CheckEmail(context.Context, *verifier.App, string, string) (*verifier.CheckResult, error) {
+	return nil, f.fail()
+}
+func (f fakeService) Link(context.Context, *verifier.App, string) (string, error) {
+	return "", f.fail()
 }
 func (f fakeService) Cancel(context.Context, *verifier.App, string) (*verifier.Verification, error) {
 	return nil, f.fail()
@@ -467,11 +473,13 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("%d %q", a.status, a.header["content-type"])
 	}
 	for _, want := range []string{
-		"webotp_verifications_started_total 1",
+		`webotp_verifications_started_total{channel="sms"} 1`,
+		`webotp_verifications_started_total{channel="email"} 0`,
 		"webotp_verifications_approved_total 1",
 		"webotp_checks_failed_total 1",
-		"webotp_sends_total 1",
-		"webotp_delivery_failures_total 0",
+		`webotp_sends_total{channel="sms"} 1`,
+		`webotp_sends_total{channel="voice"} 0`,
+		`webotp_delivery_failures_total{channel="sms"} 0`,
 		`webotp_http_requests_total{code="201",method="POST",route="/v1/verifications"} 1`,
 		`webotp_http_requests_total{code="200",method="POST",route="/v1/verifications/{id}/check"} 2`,
 		`webotp_http_requests_total{code="401",method="GET",route="/v1/verifications/{id}"} 1`,

@@ -16,7 +16,9 @@ import (
 
 // startBody is the JSON of POST /v1/verifications.
 type startBody struct {
+	Channel        string `json:"channel"`
 	Phone          string `json:"phone"`
+	Email          string `json:"email"`
 	Origin         string `json:"origin"`
 	EmbeddedOrigin string `json:"embedded_origin"`
 	ClientIP       string `json:"client_ip"`
@@ -26,6 +28,7 @@ type startBody struct {
 // checkBody is the JSON of the two check routes.
 type checkBody struct {
 	Phone string `json:"phone"`
+	Email string `json:"email"`
 	Code  string `json:"code"`
 }
 

@@ -20,8 +20,17 @@ func appendVerification(b []byte, v *verifier.Verification, now time.Time) []byt
 	b = appendString(b, v.ID)
 	b = append(b, `,"status":`...)
 	b = appendString(b, string(v.StatusAt(now)))
-	b = append(b, `,"phone":`...)
-	b = appendString(b, verifier.MaskPhone(v.Phone))
+	switch v.Channel {
+	case verifier.ChannelEmail:
+		b = append(b, `,"channel":"email","email":`...)
+		b = appendString(b, verifier.MaskEmail(v.Email))
+	case verifier.ChannelVoice:
+		b = append(b, `,"channel":"voice","phone":`...)
+		b = appendString(b, verifier.MaskPhone(v.Phone))
+	default:
+		b = append(b, `,"channel":"sms","phone":`...)
+		b = appendString(b, verifier.MaskPhone(v.Phone))
+	}
 	b = append(b, `,"origin":`...)
 	b = appendString(b, v.Origin)
 	if v.EmbeddedOrigin != "" {

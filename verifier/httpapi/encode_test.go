@@ -76,6 +76,8 @@ func TestTheAnswersMatchEncodingJSON(t *testing.T) {
 			CreatedAt: now.Add(-time.Duration(i) * time.Minute).In(paris), ExpiresAt: now.Add(time.Duration(i) * time.Minute),
 			ResendAfter: now.Add(time.Duration(i) * time.Second), Sends: i, Attempts: i % 7,
 		})
+		vs = append(vs, &verifier.Verification{ID: s, Channel: verifier.ChannelVoice, Phone: "+1415555" + s, Origin: s},
+			&verifier.Verification{ID: s, Channel: verifier.ChannelEmail, Email: s + "@" + s, Origin: s})
 	}
 	vs = append(vs, &verifier.Verification{ID: "abc", Phone: "+14155550123", Origin: origin, CreatedAt: now, ExpiresAt: now.Add(time.Minute)},
 		&verifier.Verification{ID: "old", Phone: "+33612345678", Origin: origin, CreatedAt: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),

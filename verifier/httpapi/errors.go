@@ -55,8 +55,8 @@ var (
 // transport's, to HTTP statuses; a code it lacks is answered as internal.
 func statusOf(code verifier.Code) int {
 	switch code {
-	case CodeInvalidJSON, verifier.CodeInvalidRequest, verifier.CodeInvalidPhone,
-		verifier.CodeInvalidOrigin, verifier.CodeInvalidCode:
+	case CodeInvalidJSON, verifier.CodeInvalidRequest, verifier.CodeInvalidPhone, verifier.CodeInvalidEmail,
+		verifier.CodeInvalidOrigin, verifier.CodeInvalidCode, verifier.CodeChannelNotSupported:
 		return fasthttp.StatusBadRequest
 	case CodeUnauthorized:
 		return fasthttp.StatusUnauthorized
@@ -70,7 +70,7 @@ func statusOf(code verifier.Code) int {
 		return fasthttp.StatusRequestTimeout
 	case CodeHostNotAllowed:
 		return fasthttp.StatusMisdirectedRequest
-	case verifier.CodeNotPending:
+	case verifier.CodeNotPending, verifier.CodeLinkNotConfigured:
 		return fasthttp.StatusConflict
 	case CodePayloadTooLarge:
 		return fasthttp.StatusRequestEntityTooLarge

@@ -21,11 +21,11 @@ type metrics struct {
 	requests     *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
 	errors       *prometheus.CounterVec
-	started      prometheus.Counter
+	started      channelCounters
 	approved     prometheus.Counter
 	checksFailed prometheus.Counter
-	sends        prometheus.Counter
-	deliveryFail prometheus.Counter
+	sends        channelCounters
+	deliveryFail channelCounters
 	series       sync.Map // seriesKey -> *series
 }
 
@@ -34,8 +34,20 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
+	started := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "webotp_verifications_started_total", Help: "Verifications created and sent, by channel.",
+	}, []string{"channel"})
+	sends := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "webotp_sends_total", Help: "Messages, calls and emails handed to their sender successfully, first sends and resends, by channel.",
+	}, []string{"channel"})
+	deliveryFail := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "webotp_delivery_failures_total", Help: "Messages, calls and emails their sender failed to deliver, by channel.",
+	}, []string{"channel"})
 	m := &metrics{
-		reg: reg,
+		reg:          reg,
+		started:      newChannelCounters(started),
+		sends:        newChannelCounters(sends),
+		deliveryFail: newChannelCounters(deliveryFail),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "webotp_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",
 		}, []string{"route", "method", "code"}),
@@ -47,23 +59,14 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "webotp_api_errors_total", Help: "Verification operations that failed, by error code.",
 		}, []string{"code"}),
-		started: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "webotp_verifications_started_total", Help: "Verifications created and sent.",
-		}),
 		approved: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "webotp_verifications_approved_total", Help: "Checks that approved a verification.",
 		}),
 		checksFailed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "webotp_checks_failed_total", Help: "Checks with a wrong code.",
 		}),
-		sends: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "webotp_sends_total", Help: "Messages handed to the sender successfully, first sends and resends.",
-		}),
-		deliveryFail: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "webotp_delivery_failures_total", Help: "Messages the sender failed to deliver.",
-		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.errors, m.started, m.approved, m.checksFailed, m.sends, m.deliveryFail} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.errors, started, m.approved, m.checksFailed, sends, deliveryFail} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("httpapi: register metrics: %w", err)
 		}
@@ -123,13 +126,39 @@ func methodLabel(method []byte) string {
 	}
 }
 
-// failed counts a failed operation by its code.
-func (m *metrics) failed(err error) {
+// failed counts a failed operation by its code, and a failed delivery by
+// its channel.
+func (m *metrics) failed(err error, ch verifier.Channel) {
 	code := verifier.ErrorCode(err)
 	m.errors.WithLabelValues(string(code)).Inc()
 	if code == verifier.CodeDeliveryFailed {
-		m.deliveryFail.Inc()
+		m.deliveryFail.of(ch).Inc()
 	}
+}
+
+// channelCounters are the series of one counter, one per channel, made
+// at start so that every channel shows (at 0) before its first event.
+type channelCounters struct {
+	sms, voice, email prometheus.Counter
+}
+
+func newChannelCounters(vec *prometheus.CounterVec) channelCounters {
+	return channelCounters{
+		sms:   vec.WithLabelValues(string(verifier.ChannelSMS)),
+		voice: vec.WithLabelValues(string(verifier.ChannelVoice)),
+		email: vec.WithLabelValues(string(verifier.ChannelEmail)),
+	}
+}
+
+// of is the counter of ch.
+func (c channelCounters) of(ch verifier.Channel) prometheus.Counter {
+	switch ch {
+	case verifier.ChannelVoice:
+		return c.voice
+	case verifier.ChannelEmail:
+		return c.email
+	}
+	return c.sms
 }
 
 func (m *metrics) handler() fasthttp.RequestHandler {

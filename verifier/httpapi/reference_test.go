@@ -15,7 +15,9 @@ import (
 type verificationJSON struct {
 	ID             string          `json:"id"`
 	Status         verifier.Status `json:"status"`
-	Phone          string          `json:"phone"`
+	Channel        string          `json:"channel"`
+	Phone          *string         `json:"phone,omitempty"`
+	Email          *string         `json:"email,omitempty"`
 	Origin         string          `json:"origin"`
 	EmbeddedOrigin string          `json:"embedded_origin,omitempty"`
 	CreatedAt      string          `json:"created_at"`
@@ -31,10 +33,14 @@ type checkJSON struct {
 }
 
 func toJSON(v *verifier.Verification, now time.Time) verificationJSON {
-	return verificationJSON{
+	ch, phone, email := string(v.Channel), verifier.MaskPhone(v.Phone), verifier.MaskEmail(v.Email)
+	if ch == "" {
+		ch = "sms"
+	}
+	j := verificationJSON{
 		ID:             v.ID,
 		Status:         v.StatusAt(now),
-		Phone:          verifier.MaskPhone(v.Phone),
+		Channel:        ch,
 		Origin:         v.Origin,
 		EmbeddedOrigin: v.EmbeddedOrigin,
 		CreatedAt:      rfc3339(v.CreatedAt),
@@ -43,6 +49,12 @@ func toJSON(v *verifier.Verification, now time.Time) verificationJSON {
 		Sends:          v.Sends,
 		AttemptsLeft:   v.AttemptsLeft(),
 	}
+	if v.Channel == verifier.ChannelEmail {
+		j.Email = &email
+	} else {
+		j.Phone = &phone
+	}
+	return j
 }
 
 // marshalCheck is appendCheck written with encoding/json.

@@ -31,6 +31,8 @@ type Service interface {
 	Resend(ctx context.Context, app *verifier.App, id string) (*verifier.Verification, error)
 	Check(ctx context.Context, app *verifier.App, id, code string) (*verifier.CheckResult, error)
 	CheckPhone(ctx context.Context, app *verifier.App, phone, code string) (*verifier.CheckResult, error)
+	CheckEmail(ctx context.Context, app *verifier.App, email, code string) (*verifier.CheckResult, error)
+	Link(ctx context.Context, app *verifier.App, id string) (string, error)
 	Cancel(ctx context.Context, app *verifier.App, id string) (*verifier.Verification, error)
 	Ready(ctx context.Context) error
 }
@@ -154,11 +156,12 @@ func New(cfg Config) (*Server, error) {
 	s.router = r
 
 	s.Handle(fasthttp.MethodPost, "/v1/verifications", s.authed(s.start))
-	s.Handle(fasthttp.MethodPost, "/v1/verifications/check", s.authed(s.checkPhone))
+	s.Handle(fasthttp.MethodPost, "/v1/verifications/check", s.authed(s.checkNewest))
 	s.Handle(fasthttp.MethodGet, "/v1/verifications/{id}", s.authed(s.get))
 	s.Handle(fasthttp.MethodDelete, "/v1/verifications/{id}", s.authed(s.cancel))
 	s.Handle(fasthttp.MethodPost, "/v1/verifications/{id}/resend", s.authed(s.resend))
 	s.Handle(fasthttp.MethodPost, "/v1/verifications/{id}/check", s.authed(s.check))
+	s.Handle(fasthttp.MethodGet, "/v1/verifications/{id}/qr", s.authed(s.qr))
 	s.Handle(fasthttp.MethodGet, "/healthz", s.healthz)
 	s.Handle(fasthttp.MethodGet, "/readyz", s.readyz)
 	s.metricsHandler = s.metrics.handler()
