@@ -518,6 +518,7 @@ func (s *Service) delivery(app *App, key *serviceKey, v *Verification, host, emb
 	return delivery{code: c, sms: &Message{
 		To:             v.Phone,
 		Body:           body,
+		Link:           link,
 		VerificationID: v.ID,
 		AppID:          v.AppID,
 		Send:           v.Sends,

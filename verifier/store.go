@@ -150,6 +150,7 @@ type Sender interface {
 type Message struct {
 	To             string // E.164
 	Body           string // formatted by otpmsg: the last line binds the code to the origin
+	Link           string // the verification link Body carries (otpmsg.Link), or ""
 	VerificationID string
 	AppID          string
 	Send           int    // 1 for the first message, 2 for the first resend...

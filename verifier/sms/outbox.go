@@ -17,10 +17,15 @@ var (
 // GET /dev/outbox.
 type OutboxMessage struct {
 	// Channel is "sms" for a message, "voice" for a call, whose Body is
-	// the transcript.
-	Channel        string    `json:"channel"`
-	To             string    `json:"to"`
-	Body           string    `json:"body"`
+	// the transcript, "email" for an email, whose Body is the text part.
+	Channel string `json:"channel"`
+	To      string `json:"to"`
+	Body    string `json:"body"`
+	// Subject and HTML are an email's subject line and HTML part.
+	Subject string `json:"subject,omitempty"`
+	HTML    string `json:"html,omitempty"`
+	// Link is the verification link the message carries, if any.
+	Link           string    `json:"link,omitempty"`
 	VerificationID string    `json:"verification_id"`
 	SentAt         time.Time `json:"sent_at"`
 }
@@ -58,8 +63,15 @@ func NewOutbox(size int, now func() time.Time) *Outbox {
 // Send keeps m, dropping the oldest message when the outbox is full, and
 // wakes every Wait.
 func (o *Outbox) Send(_ context.Context, m verifier.Message) error {
-	o.keep(OutboxMessage{Channel: "sms", To: m.To, Body: m.Body, VerificationID: m.VerificationID, SentAt: o.now().UTC()})
+	o.keep(OutboxMessage{Channel: "sms", To: m.To, Body: m.Body, Link: m.Link, VerificationID: m.VerificationID, SentAt: o.now().UTC()})
 	return nil
+}
+
+// KeepEmail keeps an email, composed (its subject, text and HTML parts),
+// as an "email" message.
+func (o *Outbox) KeepEmail(e verifier.Email, subject, text, html string) {
+	o.keep(OutboxMessage{Channel: "email", To: e.To, Subject: subject, Body: text, HTML: html, Link: e.Link,
+		VerificationID: e.VerificationID, SentAt: o.now().UTC()})
 }
 
 // Call keeps c's transcript as a "voice" message, as Send keeps a message.

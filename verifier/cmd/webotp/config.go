@@ -37,6 +37,16 @@ type serveConfig struct {
 	TwilioFrom      string
 	TwilioService   string
 	TwilioBaseURL   string
+	TwilioCallFrom  string
+	SMTPHost        string
+	SMTPPort        int
+	SMTPImplicitTLS bool
+	SMTPStartTLS    string
+	SMTPAuth        string
+	SMTPUsername    string
+	SMTPPassword    string
+	SMTPFrom        string
+	SMTPTimeout     time.Duration
 	LogLevel        string
 	LogFormat       string
 	ReadTimeout     time.Duration
@@ -91,6 +101,16 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&c.TwilioFrom, "twilio-from", "", "twilio sender: sending number or alphanumeric sender id")
 	fs.StringVar(&c.TwilioService, "twilio-messaging-service-sid", "", "twilio sender: messaging service SID (MG...), instead of --twilio-from")
 	fs.StringVar(&c.TwilioBaseURL, "twilio-base-url", "", "twilio sender: API base URL (default https://api.twilio.com)")
+	fs.StringVar(&c.TwilioCallFrom, "twilio-call-from", "", "twilio sender: number voice calls come from (E.164; default --twilio-from when it is a number); without one, voice is not offered")
+	fs.StringVar(&c.SMTPHost, "smtp-host", "", "email channel: SMTP server host; without it, email is not offered")
+	fs.IntVar(&c.SMTPPort, "smtp-port", 0, "email channel: SMTP port (default 465 with --smtp-implicit-tls, else 587)")
+	fs.BoolVar(&c.SMTPImplicitTLS, "smtp-implicit-tls", false, "email channel: TLS from the first byte (SMTPS, port 465)")
+	fs.StringVar(&c.SMTPStartTLS, "smtp-starttls", "mandatory", "email channel without implicit TLS: STARTTLS mandatory, opportunistic or none")
+	fs.StringVar(&c.SMTPAuth, "smtp-auth", "", "email channel: login mechanism plain, login or none (default plain with --smtp-username, else none)")
+	fs.StringVar(&c.SMTPUsername, "smtp-username", "", "email channel: SMTP login")
+	fs.StringVar(&c.SMTPPassword, "smtp-password", "", "email channel: SMTP password (prefer WEBOTP_SMTP_PASSWORD to the command line)")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", "", "email channel: sender, no-reply@example.com or \"Example <no-reply@example.com>\"")
+	fs.DurationVar(&c.SMTPTimeout, "smtp-timeout", 10*time.Second, "email channel: time allowed for one whole delivery")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", 10*time.Second, "time allowed to read a request")
@@ -210,6 +230,7 @@ type appConfig struct {
 	Text          string       `json:"text"`
 	AppHash       string       `json:"app_hash"`
 	Countries     []string     `json:"countries"`
+	LinkURL       string       `json:"link_url"`
 	Limits        limitsConfig `json:"limits"`
 }
 
@@ -281,7 +302,7 @@ func loadApps(path string, dev bool) ([]httpapi.Key, error) {
 		}
 		app := &verifier.App{
 			ID: a.ID, Name: a.Name, Origins: a.Origins, Text: a.Text, AppHash: a.AppHash,
-			Countries: a.Countries, Limits: a.Limits.limits(),
+			Countries: a.Countries, LinkURL: a.LinkURL, Limits: a.Limits.limits(),
 		}
 		if app.Name == "" {
 			app.Name = app.ID

@@ -116,7 +116,11 @@ func serveErr(ctx context.Context, c *serveConfig, stdout, stderr io.Writer, rea
 	if c.Dev {
 		outbox = sms.NewOutbox(sms.DefaultOutboxSize, nil)
 	}
-	sender, err := newSender(c, stdout, outbox)
+	sender, caller, err := newSender(c, stdout, outbox)
+	if err != nil {
+		return err
+	}
+	mailer, err := newMailer(c, outbox)
 	if err != nil {
 		return err
 	}
@@ -150,7 +154,10 @@ func serveErr(ctx context.Context, c *serveConfig, stdout, stderr io.Writer, rea
 		apiKeys = append(apiKeys, httpapi.Key{SHA256: httpapi.HashKey(devAPIKey), App: devApp(ln.Addr(), c.Origins)})
 	}
 
-	svc, err := verifier.NewService(verifier.Config{Store: store, Sender: sender, Keys: keys, Dev: c.Dev, Logger: log})
+	svc, err := verifier.NewService(verifier.Config{
+		Store: store, Sender: sender, Caller: caller, Mailer: mailer, Keys: keys, Dev: c.Dev, Logger: log,
+		SendTimeout: max(verifier.DefaultSendTimeout, c.SMTPTimeout),
+	})
 	if err != nil {
 		return usageError{fmt.Errorf("verifier: %w", err)}
 	}
@@ -312,10 +319,32 @@ func senderKind(c *serveConfig) string {
 	return kind
 }
 
-// newSender builds --sender. Development mode always prints whole
-// messages (codes included) and keeps them in the outbox, besides any
-// other sender configured.
-func newSender(c *serveConfig, stdout io.Writer, outbox *sms.Outbox) (verifier.Sender, error) {
+// newSender builds --sender, and the Caller of the voice channel (nil
+// when the sender cannot call; see newCaller). Development mode always
+// prints whole messages (codes included) and keeps them in the outbox,
+// besides any other sender configured.
+func newSender(c *serveConfig, stdout io.Writer, outbox *sms.Outbox) (verifier.Sender, verifier.Caller, error) {
+	s, err := baseSender(c, stdout)
+	if err != nil {
+		return nil, nil, err
+	}
+	caller := newCaller(c, s, stdout, outbox)
+	if !c.Dev {
+		return s, caller, nil
+	}
+	m := sms.Multi{outbox}
+	if c.Sender != "console" {
+		m = append(m, sms.NewConsole(stdout, true))
+	}
+	if s != nil {
+		m = append(m, s)
+	}
+	return m, caller, nil
+}
+
+// baseSender is the sender --sender names, nil in development mode
+// without one.
+func baseSender(c *serveConfig, stdout io.Writer) (verifier.Sender, error) {
 	var s verifier.Sender
 	switch c.Sender {
 	case "":
@@ -336,7 +365,7 @@ func newSender(c *serveConfig, stdout io.Writer, outbox *sms.Outbox) (verifier.S
 	case "twilio":
 		t, err := sms.NewTwilio(sms.TwilioConfig{
 			AccountSID: c.TwilioSID, AuthToken: c.TwilioToken, From: c.TwilioFrom,
-			MessagingServiceSID: c.TwilioService, BaseURL: c.TwilioBaseURL,
+			MessagingServiceSID: c.TwilioService, BaseURL: c.TwilioBaseURL, CallFrom: c.TwilioCallFrom,
 		})
 		if err != nil {
 			return nil, usageError{fmt.Errorf("%w (--twilio-account-sid, --twilio-auth-token, --twilio-from or --twilio-messaging-service-sid)", err)}
@@ -345,17 +374,7 @@ func newSender(c *serveConfig, stdout io.Writer, outbox *sms.Outbox) (verifier.S
 	default:
 		return nil, usagef("--sender %q: want console, webhook or twilio", c.Sender)
 	}
-	if !c.Dev {
-		return s, nil
-	}
-	m := sms.Multi{outbox}
-	if c.Sender != "console" {
-		m = append(m, sms.NewConsole(stdout, true))
-	}
-	if s != nil {
-		m = append(m, s)
-	}
-	return m, nil
+	return s, nil
 }
 
 // devApp is development mode's one app: API key "dev", origins on
