@@ -670,15 +670,16 @@ func (s *Service) internal(op, id string, err error) error {
 // Link returns the verification link of app's pending verification id,
 // its LinkURL with the current code in the fragment, for a QR code the
 // user scans to continue on their phone. It derives the code, as a send
-// does; nothing is stored or counted. An app without LinkURL answers
-// link_not_configured, a verification no longer pending not_pending.
+// does; nothing is stored or counted. Another app's verification is not
+// found; an app without LinkURL answers link_not_configured, a
+// verification no longer pending not_pending.
 func (s *Service) Link(ctx context.Context, app *App, id string) (string, error) {
-	if app.LinkURL == "" {
-		return "", Errorf(CodeLinkNotConfigured, "This app has no link_url: its verifications have no link or QR code.")
-	}
 	v, err := s.Get(ctx, app, id)
 	if err != nil {
 		return "", err
+	}
+	if app.LinkURL == "" {
+		return "", Errorf(CodeLinkNotConfigured, "This app has no link_url: its verifications have no link or QR code.")
 	}
 	if st := v.StatusAt(s.now()); st != StatusPending {
 		return "", NotPending(st)

@@ -43,6 +43,9 @@ type env struct {
 
 type envOptions struct {
 	sender  verifier.Sender // in front of the outbox
+	caller  verifier.Caller // the voice channel's; nil offers none
+	mailer  verifier.Mailer // the email channel's; nil offers none
+	linkURL string          // the shop app's link_url
 	store   verifier.Store
 	service Service // replaces the real one
 	assets  fs.FS
@@ -72,6 +75,8 @@ func newEnv(t testing.TB, o envOptions) *env {
 		s, err := verifier.NewService(verifier.Config{
 			Store:  store,
 			Sender: sender,
+			Caller: o.caller,
+			Mailer: o.mailer,
 			Keys:   []verifier.MasterKey{{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)}},
 			Now:    clk.Now,
 			Logger: log,
@@ -81,7 +86,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		}
 		svc = s
 	}
-	shop := &verifier.App{ID: "shop", Name: "Shop", Origins: []string{origin, iframe}, Limits: o.limits}
+	shop := &verifier.App{ID: "shop", Name: "Shop", Origins: []string{origin, iframe}, LinkURL: o.linkURL, Limits: o.limits}
 	other := &verifier.App{ID: "other", Name: "Other", Origins: []string{"https://other.example"}}
 	cfg := Config{
 		Service: svc,
