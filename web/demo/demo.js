@@ -515,7 +515,7 @@
       return;
     }
     const msg = Array.isArray(list) && list.find((m) => m.verification_id === id);
-    if (!msg) {
+    if (!msg || (msg.channel && msg.channel !== 'sms')) {
       return;
     }
     const lines = String(msg.body).split('\n');
@@ -596,7 +596,7 @@
     stopWatching();
     remember(null);
     unmountCodeForm();
-    ui.donePhone.textContent = state.verification ? state.verification.phone : 'The number';
+    ui.donePhone.textContent = state.verification ? state.verification.phone || state.verification.email || 'It' : 'It';
     ui.doneHow.textContent = {
       webotp: 'The code came from the SMS, straight into the form.',
       dev: 'The code came from the dev inbox, with your consent.',
@@ -606,7 +606,7 @@
     }[state.fillSource] || 'The code was typed by hand.';
     setStep('done');
     showError('');
-    setStatus('Verified ✓ ' + (state.verification ? state.verification.phone : ''), true);
+    setStatus('Verified ✓ ' + (state.verification ? state.verification.phone || state.verification.email || '' : ''), true);
     ui.doneTitle.focus();
   }
 

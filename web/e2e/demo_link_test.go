@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -39,4 +43,57 @@ func TestDemoVerifiesThroughTheLinkWithoutWebOTP(t *testing.T) {
 	if got := eval[string](tb, `String(localStorage.getItem('webotp-demo-verification'))`); got != "null" {
 		t.Errorf("the approved verification is still remembered: %s", got)
 	}
+}
+
+// outboxCode returns the code of the dev outbox message of the
+// verification id, read from its subject or body (any channel).
+func outboxCode(t *testing.T, h *harness, id string) string {
+	t.Helper()
+	res, err := http.Get(h.verifier + "/dev/outbox")
+	if err != nil {
+		t.Fatalf("GET /dev/outbox: %v", err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var list []struct {
+		ID      string `json:"verification_id"`
+		Subject string `json:"subject"`
+		Body    string `json:"body"`
+	}
+	if err := json.Unmarshal(raw, &list); err != nil {
+		t.Fatalf("GET /dev/outbox: %v in %s", err, raw)
+	}
+	for _, m := range list {
+		if m.ID == id {
+			if c := regexp.MustCompile(`[0-9]{4,10}`).FindString(m.Subject + " " + m.Body); c != "" {
+				return c
+			}
+		}
+	}
+	t.Fatalf("no message with a code for %s in the dev outbox: %s", id, raw)
+	return ""
+}
+
+// The demo sends a code by email too; the page a link opens checks it.
+func TestDemoVerifiesAnEmailAddressThroughTheLink(t *testing.T) {
+	h := need(t)
+	tb := openTab(t, tabOptions{noOTPCredential: true, noOutbox: true})
+	tb.navigate(h.verifierLH + "/")
+	tb.waitFor(`document.getElementById('phone') && !document.getElementById('phone-field').hidden`, "the demo's first step")
+	email := fmt.Sprintf("user%d@example.com", h.phones.Add(1))
+	tb.run("enter an email address",
+		chromedp.Click(chromedp.CSS(`input[name="channel"][value="email"]`)),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.Click(chromedp.CSS("#send")))
+	tb.waitFor(`!document.getElementById('code-step').hidden`, `the "we sent a code" step`)
+	if got := eval[string](tb, `document.getElementById('sent-to').textContent`); got == "" || strings.Contains(got, "+") {
+		t.Errorf("the code step says the code went to %q, want the (masked) email address", got)
+	}
+	id := eval[string](tb, `JSON.parse(localStorage.getItem('webotp-demo-verification')).id`)
+	code := outboxCode(t, h, id)
+
+	tb.navigate("about:blank") // a new document, as a link opened from the mail
+	tb.navigate(h.verifierLH + "/#otp=" + code)
+	tb.waitFor(`document.getElementById('status').textContent.includes('Verified ✓') && !document.getElementById('done-step').hidden`, `"Verified ✓"`)
+	checkNoCodeInURL(t, tb)
 }
