@@ -189,11 +189,11 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 	phoneKey := key.hash(app.ID, phone+email)
 	limits := make([]Limit, 0, 4)
 	if ch == ChannelEmail {
-		limits = append(limits, destinationFailures(lim, true, "this email address"),
+		limits = append(limits, destinationFailures(lim, true, failuresOfAddress),
 			Limit{Key: "start:email:" + phoneKey, Max: lim.PhoneStarts, Window: lim.PhoneStartWindow,
 				Message: "Too many verifications for this email address; try again later."})
 	} else {
-		limits = append(limits, destinationFailures(lim, true, "this phone number"),
+		limits = append(limits, destinationFailures(lim, true, failuresOfPhone),
 			Limit{Key: "start:phone:" + phoneKey, Max: lim.PhoneStarts, Window: lim.PhoneStartWindow,
 				Message: "Too many verifications for this phone number; try again later."})
 	}
@@ -270,7 +270,7 @@ func (s *Service) Resend(ctx context.Context, app *App, id string) (*Verificatio
 	// One store call: the store answers not found for another app's
 	// verification, and key_unavailable for one this instance cannot
 	// derive, counting nothing.
-	limits := []Limit{destinationFailures(lim, true, "this phone number or email address"), appSends(app, lim)}
+	limits := []Limit{destinationFailures(lim, true, failuresOfEither), appSends(app, lim)}
 	v, err := s.cfg.Store.Resend(ctx, app.ID, id, s.keyIDs, s.now(), limits)
 	if err != nil {
 		return nil, s.storeError("resend", id, err)
@@ -372,7 +372,7 @@ func (s *Service) checkNewest(ctx context.Context, app *App, dest, c string) (*C
 // reads.
 func (s *Service) check(ctx context.Context, app *App, id, c string) (*CheckResult, error) {
 	lim := app.Limits.Normalize()
-	failures := []Limit{destinationFailures(lim, false, "this phone number or email address")}
+	failures := []Limit{destinationFailures(lim, false, failuresOfEither)}
 	now := s.now()
 	r, err := s.cfg.Store.ReserveCheck(ctx, app.ID, id, s.keyIDs, now, failures)
 	if err != nil {
@@ -409,13 +409,21 @@ func (s *Service) check(ctx context.Context, app *App, id, c string) (*CheckResu
 // and voice) shares the budget.
 const failPhoneKey = "fail:phone:"
 
+// The 429 messages of the per-destination failure budget: a start knows
+// its destination, a resend or a check (one store call, made before the
+// verification is read) does not.
+const (
+	failuresOfPhone   = "Too many wrong codes for this phone number; try again later."
+	failuresOfAddress = "Too many wrong codes for this email address; try again later."
+	failuresOfEither  = "Too many wrong codes for this phone number or email address; try again later."
+)
+
 // destinationFailures is the per-destination budget of failed checks:
 // counted by checks, and a guard (read, not counted) for starts and
-// resends, which a destination that spent it may not make. whose names the
-// destination in the 429 message.
-func destinationFailures(lim Limits, guard bool, whose string) Limit {
+// resends, which a destination that spent it may not make.
+func destinationFailures(lim Limits, guard bool, message string) Limit {
 	return Limit{Key: failPhoneKey, PerPhone: true, Max: lim.PhoneFailures, Window: lim.PhoneFailureWindow, Guard: guard,
-		Message: "Too many wrong codes for " + whose + "; try again later."}
+		Message: message}
 }
 
 // Cancel cancels a pending verification.
