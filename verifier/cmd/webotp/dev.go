@@ -9,14 +9,18 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/webotp/webotp/otpmsg"
+	"github.com/webotp/webotp/verifier"
 	"github.com/webotp/webotp/verifier/httpapi"
+	"github.com/webotp/webotp/verifier/qr"
 	"github.com/webotp/webotp/verifier/sms"
 	"github.com/webotp/webotp/web"
 )
 
 // mountDev adds development mode's routes: /dev/outbox (the messages sent,
 // as JSON, readable by pages on loopback origins for the client's dev
-// emulation) and /dev/inbox (the same as a page, from web.Dev()). They
+// emulation), /dev/inbox (the same as a page, from web.Dev()) and /dev/qr
+// (the QR code of a message's verification link, for the inbox). They
 // exist in development mode only.
 func mountDev(srv *httpapi.Server, outbox *sms.Outbox) error {
 	srv.Handle(fasthttp.MethodGet, "/dev/outbox", func(ctx *fasthttp.RequestCtx) {
@@ -37,6 +41,23 @@ func mountDev(srv *httpapi.Server, outbox *sms.Outbox) error {
 		h.Set("X-Outbox-Sent", strconv.FormatUint(outbox.Sent(), 10))
 		ctx.SetContentType("application/json")
 		ctx.SetBody(b)
+	})
+	srv.Handle(fasthttp.MethodGet, "/dev/qr", func(ctx *fasthttp.RequestCtx) {
+		link := string(ctx.QueryArgs().Peek("link"))
+		base, _, _ := strings.Cut(link, "#")
+		if err := otpmsg.CheckLinkURL(base); err != nil || !strings.Contains(link, "#"+otpmsg.LinkParam+"=") {
+			srv.WriteError(ctx, verifier.Errorf(verifier.CodeInvalidRequest, "link must be a verification link, https://host/page#otp=CODE."))
+			return
+		}
+		code, err := qr.Encode(link)
+		if err != nil {
+			srv.WriteError(ctx, fmt.Errorf("dev qr: %w", err))
+			return
+		}
+		ctx.SetContentType("image/svg+xml")
+		ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
+		ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
+		ctx.SetBody(code.SVG())
 	})
 	return srv.HandleFiles("/dev/", web.Dev())
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -104,5 +106,78 @@ func TestAnUnknownDevPathIsTheAPIsNotFound(t *testing.T) {
 	if r.StatusCode() != 404 || string(r.Header.ContentType()) != "application/json" ||
 		!strings.Contains(string(r.Body()), `"code":"not_found"`) {
 		t.Errorf("%d %q %s", r.StatusCode(), r.Header.ContentType(), r.Body())
+	}
+}
+
+func TestTheDevQRRouteDrawsVerificationLinksOnly(t *testing.T) {
+	h := devHandler(t)
+	for _, c := range []struct {
+		name   string
+		path   string
+		status int
+		ctype  string
+	}{
+		{"a verification link is drawn as SVG", "/dev/qr?link=" + url.QueryEscape("http://localhost:8080/verify#otp=123456"), 200, "image/svg+xml"},
+		{"a URL without a code is refused", "/dev/qr?link=" + url.QueryEscape("http://localhost:8080/verify"), 400, "application/json"},
+		{"a URL with a user is refused", "/dev/qr?link=" + url.QueryEscape("https://a@evil.example/#otp=1"), 400, "application/json"},
+		{"no link is refused", "/dev/qr", 400, "application/json"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := get(h, c.path)
+			if r.StatusCode() != c.status || string(r.Header.ContentType()) != c.ctype {
+				t.Fatalf("%d %q %s", r.StatusCode(), r.Header.ContentType(), r.Body())
+			}
+		})
+	}
+}
+
+func TestTheDevOutboxKeepsEmailsComposedAndCallsWithTheirChannel(t *testing.T) {
+	outbox := sms.NewOutbox(10, time.Now)
+	m, err := newMailer(&serveConfig{Dev: true}, outbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := "http://localhost:8080/verify#otp=123456"
+	if err := m.Mail(t.Context(), verifier.Email{To: "alice@example.com", AppName: "Shop", Code: "123456", Link: link, VerificationID: "v1"}); err != nil {
+		t.Fatal(err)
+	}
+	caller := newCaller(&serveConfig{Dev: true}, nil, io.Discard, outbox)
+	if caller == nil {
+		t.Fatal("development mode offers no voice channel")
+	}
+	if err := caller.Call(t.Context(), verifier.Call{To: "+14155550123", Code: "654321", VerificationID: "v2"}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := outbox.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	call, email := msgs[0], msgs[1]
+	if email.Channel != "email" || !strings.HasPrefix(email.Subject, "123456 ") || !strings.Contains(email.Body, link) ||
+		!strings.Contains(email.HTML, "123456") || email.Link != link {
+		t.Errorf("email kept as %+v", email)
+	}
+	if call.Channel != "voice" || !strings.Contains(call.Body, "6, 5, 4, 3, 2, 1") && !strings.Contains(call.Body, "6 5 4 3 2 1") {
+		t.Errorf("call kept as %+v", call)
+	}
+}
+
+func TestOutsideDevModeOnlyACapableSenderOffersVoiceAndOnlySMTPOffersEmail(t *testing.T) {
+	tw, err := sms.NewTwilio(sms.TwilioConfig{AccountSID: "AC1", AuthToken: "t", From: "DEMO"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := newCaller(&serveConfig{Sender: "twilio"}, tw, io.Discard, nil); c != nil {
+		t.Errorf("a Twilio with an alphanumeric sender offers calls")
+	}
+	tw, _ = sms.NewTwilio(sms.TwilioConfig{AccountSID: "AC1", AuthToken: "t", From: "DEMO", CallFrom: "+15005550006"})
+	if c := newCaller(&serveConfig{Sender: "twilio"}, tw, io.Discard, nil); c == nil {
+		t.Errorf("a Twilio with a number to call from offers no calls")
+	}
+	if m, err := newMailer(&serveConfig{}, nil); m != nil || err != nil {
+		t.Errorf("without --smtp-host: %v, %v", m, err)
+	}
+	if _, err := newMailer(&serveConfig{SMTPHost: "127.0.0.1"}, nil); err == nil {
+		t.Errorf("--smtp-host without --smtp-from is accepted")
 	}
 }

@@ -1,5 +1,8 @@
 // The dev inbox: lists the messages of the development outbox (the URL in
-// the list's data-outbox), newest first, refreshing every second. Bodies
+// the list's data-outbox), newest first, refreshing every second: SMS,
+// voice calls (their transcript) and emails (subject, text part, and the
+// HTML part in a sandboxed frame that runs no script), with the
+// verification link and its QR code when the message carries one. Bodies
 // are inserted as text, never as HTML.
 "use strict";
 const list = document.getElementById("messages");
@@ -11,6 +14,53 @@ function el(tag, cls, text) {
   if (cls) e.className = cls;
   if (text !== undefined) e.textContent = text;
   return e;
+}
+
+// codeOf is the code a message shows: the SMS's last line, the email's
+// subject; a call's transcript speaks it.
+function codeOf(m) {
+  if (m.channel === "email") {
+    const c = /^(\d+) /.exec(m.subject || "");
+    return c && c[1];
+  }
+  if (m.channel === "voice") return null;
+  const c = /#(\S+)/.exec(m.body.split("\n").pop());
+  return c && c[1];
+}
+
+function render(m) {
+  const li = el("li", m.channel || "sms");
+  const meta = el("div", "meta");
+  meta.append(el("span", "channel", m.channel || "sms"), el("span", "to", m.to),
+    el("time", "", new Date(m.sent_at).toLocaleTimeString()));
+  li.append(meta);
+  const code = codeOf(m);
+  if (code) li.append(el("div", "code", code));
+  if (m.channel === "email") li.append(el("div", "subject", m.subject));
+  li.append(el("pre", "", m.body));
+  if (m.html) {
+    const frame = el("iframe", "html");
+    frame.setAttribute("sandbox", ""); // no script, no form, no navigation of this page
+    frame.setAttribute("referrerpolicy", "no-referrer");
+    frame.title = "HTML part";
+    frame.srcdoc = m.html;
+    const details = el("details");
+    details.append(el("summary", "", "HTML part"), frame, el("pre", "source", m.html));
+    li.append(details);
+  }
+  if (m.link) {
+    const link = el("div", "link");
+    const a = el("a", "", m.link);
+    a.href = m.link;
+    a.rel = "noreferrer";
+    const img = el("img", "qr");
+    img.alt = "QR code of the link";
+    img.src = "/dev/qr?link=" + encodeURIComponent(m.link);
+    link.append(a, img);
+    li.append(link);
+  }
+  li.title = "verification " + m.verification_id;
+  return li;
 }
 
 async function refresh() {
@@ -25,17 +75,7 @@ async function refresh() {
       list.append(el("li", "empty", "No message yet."));
       return;
     }
-    for (const m of messages) {
-      const li = el("li");
-      const meta = el("div", "meta");
-      meta.append(el("span", "to", m.to), el("time", "", new Date(m.sent_at).toLocaleTimeString()));
-      li.append(meta);
-      const code = /#(\S+)/.exec(m.body.split("\n").pop());
-      if (code) li.append(el("div", "code", code[1]));
-      li.append(el("pre", "", m.body));
-      li.title = "verification " + m.verification_id;
-      list.append(li);
-    }
+    for (const m of messages) list.append(render(m));
   } catch (e) {
     // The verifier may be restarting: try again at the next tick.
   }
