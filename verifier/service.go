@@ -179,6 +179,9 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 	if err != nil {
 		return nil, err
 	}
+	if !validLocale(req.Locale) {
+		return nil, Errorf(CodeInvalidRequest, "locale must be a BCP 47 language tag such as \"fr\" or \"pt-BR\".")
+	}
 	var embedded, embeddedHost string
 	if req.EmbeddedOrigin != "" {
 		if embedded, embeddedHost, err = allowedOrigin(app, req.EmbeddedOrigin, s.cfg.Dev); err != nil {
@@ -232,9 +235,14 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 		Stored:         StatusPending,
 	}
 	v.ResendAfter = v.NextResendAfter(now, 1)
+	if ch == ChannelVoice {
+		// Only a call speaks a language: other channels keep none, which
+		// keeps their records small.
+		v.Locale = req.Locale
+	}
 	// The message is formatted before anything is counted, so that a
 	// template the formatter refuses costs the caller no limit.
-	d, err := s.delivery(app, key, v, host, embeddedHost, lim, req.Locale)
+	d, err := s.delivery(app, key, v, host, embeddedHost, lim)
 	if err != nil {
 		return nil, s.internal("start", id, err)
 	}
@@ -289,7 +297,7 @@ func (s *Service) Resend(ctx context.Context, app *App, id string) (*Verificatio
 	if err != nil {
 		return nil, s.internal("resend", id, fmt.Errorf("stored origin: %w", err))
 	}
-	d, err := s.delivery(app, key, v, host, embeddedHost, lim, "")
+	d, err := s.delivery(app, key, v, host, embeddedHost, lim)
 	if err != nil {
 		return nil, s.internal("resend", id, err)
 	}
@@ -480,7 +488,7 @@ type delivery struct {
 // delivery derives v's current code and builds what carries it on v's
 // channel: the SMS formatted by otpmsg, the call, or the email, each with
 // the verification link when app has a LinkURL.
-func (s *Service) delivery(app *App, key *serviceKey, v *Verification, host, embeddedHost string, lim Limits, locale string) (delivery, error) {
+func (s *Service) delivery(app *App, key *serviceKey, v *Verification, host, embeddedHost string, lim Limits) (delivery, error) {
 	c, err := key.codes.Derive(codeInput(v), uint64(v.Sends), lim.CodeLength)
 	if err != nil {
 		return delivery{}, err
@@ -494,7 +502,7 @@ func (s *Service) delivery(app *App, key *serviceKey, v *Verification, host, emb
 	switch v.Channel {
 	case ChannelVoice:
 		return delivery{code: c, call: &Call{
-			To: v.Phone, Code: c, Locale: locale, AppName: appName(app),
+			To: v.Phone, Code: c, Locale: v.Locale, AppName: appName(app),
 			VerificationID: v.ID, AppID: v.AppID, Send: v.Sends,
 		}}, nil
 	case ChannelEmail:
@@ -533,6 +541,27 @@ func (s *Service) delivery(app *App, key *serviceKey, v *Verification, host, emb
 		Encoding:       seg.Encoding,
 		Segments:       seg.Segments,
 	}}, nil
+}
+
+// maxLocale bounds a request's locale, which stores keep.
+const maxLocale = 35
+
+// validLocale accepts "" and what looks like a BCP 47 tag: ASCII letters,
+// digits and '-', at most maxLocale bytes, starting with a letter.
+func validLocale(s string) bool {
+	if s == "" {
+		return true
+	}
+	if len(s) > maxLocale || !('a' <= s[0]|0x20 && s[0]|0x20 <= 'z') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // appName is how messages name app: its Name, or its id.

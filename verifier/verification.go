@@ -27,6 +27,10 @@ type Verification struct {
 	Channel Channel
 	Phone   string // E.164, for sms and voice; "" for email
 	Email   string // as NormalizeEmail returns it, for email; "" otherwise
+	// Locale is the BCP 47 language of a voice verification's start
+	// request ("fr", "pt-PT"), or "": every call speaks it. Other channels
+	// keep none.
+	Locale string
 	// PhoneKey is the keyed hash of the destination (Phone or Email), the
 	// rate-limit and lookup key. Phone numbers and addresses never hash
 	// alike: an address holds an '@', a number never does.

@@ -441,6 +441,18 @@ func TestAVoiceVerificationCallsThroughTwilioAndItsCodeChecks(t *testing.T) {
 	if len(e.outbox.Messages()) != 0 {
 		t.Errorf("a voice verification sent an SMS")
 	}
+	// A resend calls again, in the same language, with a new code.
+	e.clock.Advance(time.Minute)
+	if r := e.do(t, req{method: "POST", path: "/v1/verifications/" + id + "/resend", key: shopKey}); r.status != 200 {
+		t.Fatalf("resend: %d %s", r.status, r.raw)
+	}
+	calls = fake.twiml(t)
+	if len(calls) != 2 || !strings.Contains(calls[1], `language="fr-FR"`) {
+		t.Fatalf("the resent call: %q", calls)
+	}
+	if codes = spokenCodes(calls[1]); len(codes) != 2 || codes[0] != codes[1] {
+		t.Fatalf("the resent call reads %q", codes)
+	}
 	// Attempts hold per verification on the voice channel too.
 	if c := e.check(t, id, wrong(codes[0])); c.json["valid"] != false {
 		t.Fatalf("wrong code: %s", c.raw)
@@ -449,7 +461,7 @@ func TestAVoiceVerificationCallsThroughTwilioAndItsCodeChecks(t *testing.T) {
 		t.Fatalf("the spoken code: %d %s", c.status, c.raw)
 	}
 	m := e.do(t, req{method: "GET", path: "/metrics"})
-	for _, want := range []string{`webotp_verifications_started_total{channel="voice"} 1`, `webotp_sends_total{channel="voice"} 1`, `webotp_sends_total{channel="sms"} 0`} {
+	for _, want := range []string{`webotp_verifications_started_total{channel="voice"} 1`, `webotp_sends_total{channel="voice"} 2`, `webotp_sends_total{channel="sms"} 0`} {
 		if !strings.Contains(string(m.raw), want) {
 			t.Errorf("metrics lack %s", want)
 		}

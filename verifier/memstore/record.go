@@ -42,6 +42,7 @@ type record struct {
 type recordExt struct {
 	phone         string // the destination when not packed: a long phone or an email address
 	phoneKey      string // when not packed
+	locale        string // of a verification that has one
 	deliveryError string
 }
 
@@ -191,6 +192,7 @@ func encode(v *verifier.Verification, in *interner) (*record, *recordExt, error)
 		r.flags |= longPhoneKey
 		ext.phoneKey = v.PhoneKey
 	}
+	ext.locale = v.Locale
 	ext.deliveryError = v.DeliveryError
 	r.profile = in.intern(profile{v.AppID, v.KeyID, v.Origin, v.EmbeddedOrigin})
 	if ext == (recordExt{}) {
@@ -229,6 +231,7 @@ func (r *record) decode(id string, ext *recordExt, in *interner) *verifier.Verif
 		v.Phone = r.phoneString(ext)
 	}
 	if ext != nil {
+		v.Locale = ext.locale
 		v.DeliveryError = ext.deliveryError
 	}
 	return v

@@ -19,14 +19,15 @@ import (
 //	bytes 11-20     sends          (times in unix ms, "-" first before
 //	bytes 21-35     expires at     1970), so that a script changes one in
 //	bytes 36-50     resend after   place with SETRANGE
-//	13 fixed fields, each ended by a NUL byte (Create refuses values that
+//	14 fixed fields, each ended by a NUL byte (Create refuses values that
 //	hold one), numbered as record.lua does:
 //	                1 app, 2 phone key, 3 max attempts, 4 key id,
 //	                5 destination (the phone, or the email address of
 //	                an email verification), 6 origin, 7 embedded origin,
 //	                8 created at (unix ms), 9 max sends, 10 lifetime (ms),
 //	                11 cooldown (ms), 12 channel (sms, voice, email),
-//	                13 the nonce of the Create call that wrote it
+//	                13 locale, 14 the nonce of the Create call that
+//	                wrote it
 //	the rest        the delivery error of the last send, "" when none
 //
 // TestTheLuaReadsTheRecordWhereGoWritesIt checks that both sides agree.
@@ -42,7 +43,7 @@ const (
 	headerLen      = offResendAfter + widthTime
 
 	// numFixed is the number of NUL-ended fields after the header.
-	numFixed = 13
+	numFixed = 14
 )
 
 // maxCount and the time bounds are the values the header's fields hold.
@@ -82,7 +83,7 @@ func encodeRecord(v *verifier.Verification, nonce string) (string, error) {
 	if ch != verifier.ChannelEmail && v.Email != "" {
 		return "", fmt.Errorf("a %s verification with an email address", ch)
 	}
-	for _, f := range [...]string{v.AppID, v.PhoneKey, v.KeyID, dest, v.Origin, v.EmbeddedOrigin} {
+	for _, f := range [...]string{v.AppID, v.PhoneKey, v.KeyID, dest, v.Origin, v.EmbeddedOrigin, v.Locale} {
 		if strings.IndexByte(f, 0) >= 0 {
 			return "", errors.New("a field holds a NUL byte")
 		}
@@ -113,6 +114,7 @@ func encodeRecord(v *verifier.Verification, nonce string) (string, error) {
 		b = append(strconv.AppendInt(b, n, 10), 0)
 	}
 	b = append(append(b, ch...), 0)
+	b = append(append(b, v.Locale...), 0)
 	b = append(append(b, nonce...), 0)
 	return string(append(b, v.DeliveryError...)), nil
 }
@@ -221,6 +223,7 @@ func decodeRecord(id, rec string) (*verifier.Verification, error) {
 		PhoneKey:       f[1],
 		MaxAttempts:    int(num(f[2], "max attempts")),
 		KeyID:          f[3],
+		Locale:         f[12],
 		Origin:         f[5],
 		EmbeddedOrigin: f[6],
 		CreatedAt:      time.UnixMilli(num(f[7], "created at")).UTC(),

@@ -753,9 +753,9 @@ var cases = []testCase{
 			t.Fatalf("status at expiry %s, want expired", s)
 		}
 	}},
-	{"every operation keeps a verification's channel and destination", func(t *testing.T, x *suite) {
+	{"every operation keeps a verification's channel, destination and locale", func(t *testing.T, x *suite) {
 		voice := x.pending()
-		voice.Channel = verifier.ChannelVoice
+		voice.Channel, voice.Locale = verifier.ChannelVoice, "pt-BR"
 		long := x.pending()
 		long.Channel = verifier.ChannelVoice
 		long.Phone = "+999123456789012345" // not packable as an E.164 number
@@ -784,7 +784,7 @@ var cases = []testCase{
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Channel != v.Channel || r.Phone != v.Phone || r.Email != v.Email || r.Sends != 2 {
+			if r.Channel != v.Channel || r.Phone != v.Phone || r.Email != v.Email || r.Locale != v.Locale || r.Sends != 2 {
 				t.Fatalf("after a resend: channel %q phone %q email %q sends %d, want %q %q %q 2",
 					r.Channel, r.Phone, r.Email, r.Sends, v.Channel, v.Phone, v.Email)
 			}

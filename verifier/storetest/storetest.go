@@ -182,6 +182,7 @@ func equal(t *testing.T, got, want *verifier.Verification) {
 	str("Channel", string(got.Channel), string(want.Channel))
 	str("Phone", got.Phone, want.Phone)
 	str("Email", got.Email, want.Email)
+	str("Locale", got.Locale, want.Locale)
 	str("PhoneKey", got.PhoneKey, want.PhoneKey)
 	str("Origin", got.Origin, want.Origin)
 	str("EmbeddedOrigin", got.EmbeddedOrigin, want.EmbeddedOrigin)

@@ -12,7 +12,7 @@ local EXPIRES_FROM, EXPIRES_TO = 22, 36
 local RESEND_FROM, RESEND_TO = 37, 51
 -- BODY is where the NUL-ended fixed fields start; they are numbered from 1.
 local BODY = 52
-local MAX_SENDS, LIFETIME, COOLDOWN, NONCE = 9, 10, 11, 13
+local MAX_SENDS, LIFETIME, COOLDOWN, NONCE = 9, 10, 11, 14
 
 -- header(v, from, to) is the header number of record v at from..to.
 local function header(v, from, to)
