@@ -179,7 +179,7 @@ func (s *Service) Start(ctx context.Context, app *App, req StartRequest) (*Verif
 	if err != nil {
 		return nil, err
 	}
-	if !validLocale(req.Locale) {
+	if ch == ChannelVoice && !validLocale(req.Locale) {
 		return nil, Errorf(CodeInvalidRequest, "locale must be a BCP 47 language tag such as \"fr\" or \"pt-BR\".")
 	}
 	var embedded, embeddedHost string
@@ -547,7 +547,9 @@ func (s *Service) delivery(app *App, key *serviceKey, v *Verification, host, emb
 const maxLocale = 35
 
 // validLocale accepts "" and what looks like a BCP 47 tag: ASCII letters,
-// digits and '-', at most maxLocale bytes, starting with a letter.
+// digits, '-' (and '_', as some platforms write them), at most maxLocale
+// bytes, starting with a letter. Only a voice verification's locale is
+// read and kept.
 func validLocale(s string) bool {
 	if s == "" {
 		return true
@@ -557,7 +559,7 @@ func validLocale(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !('a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '-') {
+		if !('a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
 			return false
 		}
 	}

@@ -948,3 +948,41 @@ func TestACheckByPhoneOfAVerificationOfAMissingKeyIsKeyUnavailable(t *testing.T)
 		t.Fatalf("log %q does not name the key", e.log.String())
 	}
 }
+
+// callRecorder is a Caller that keeps the calls it places.
+type callRecorder struct{ calls []verifier.Call }
+
+func (c *callRecorder) Call(_ context.Context, call verifier.Call) error {
+	c.calls = append(c.calls, call)
+	return nil
+}
+
+func TestAVoiceStartTakesOnlyALocaleThatLooksLikeALanguageTag(t *testing.T) {
+	for _, tc := range []struct {
+		locale string
+		ok     bool
+	}{
+		{"", true}, {"fr", true}, {"pt-BR", true}, {"en_US", true}, {"zh-Hant-TW", true},
+		{"-fr", false}, {"fr\nen", false}, {"fr;q=1", false}, {strings.Repeat("a", 36), false},
+	} {
+		t.Run(fmt.Sprintf("%q", tc.locale), func(t *testing.T) {
+			calls := &callRecorder{}
+			e := newEnv(t, func(c *verifier.Config) { c.Caller = calls })
+			req := verifier.StartRequest{Channel: "voice", Phone: "+14155550123", Origin: "https://www.example.com", Locale: tc.locale}
+			v, err := e.svc.Start(t.Context(), e.app, req)
+			if !tc.ok {
+				wantCode(t, err, verifier.CodeInvalidRequest)
+				return
+			}
+			if err != nil || v.Locale != tc.locale || len(calls.calls) != 1 || calls.calls[0].Locale != tc.locale {
+				t.Fatalf("Start = %+v, %v; calls %+v", v, err, calls.calls)
+			}
+			// An SMS verification neither reads nor keeps a locale.
+			req.Channel = "sms"
+			req.Locale = "fr;q=1"
+			if v, err := e.svc.Start(t.Context(), e.app, req); err != nil || v.Locale != "" {
+				t.Fatalf("sms start with a locale: %+v, %v", v, err)
+			}
+		})
+	}
+}
