@@ -54,6 +54,13 @@ func TestAppValidate(t *testing.T) {
 	if err := good().Validate(false); err != nil {
 		t.Fatalf("a good app: %v", err)
 	}
+	for _, link := range []string{"https://www.example.com/verify", "https://pay.example.net:8443/v?app=1", "https://www.example.com"} {
+		a := good()
+		a.LinkURL = link
+		if err := a.Validate(false); err != nil {
+			t.Errorf("link_url %q on an origin: %v", link, err)
+		}
+	}
 	for _, tt := range []struct {
 		name   string
 		change func(a *verifier.App)
@@ -61,6 +68,12 @@ func TestAppValidate(t *testing.T) {
 		field  string // the start of the message
 	}{
 		{"an app without an id", func(a *verifier.App) { a.ID = "" }, false, "id: "},
+		{"a link_url on no origin of the app", func(a *verifier.App) { a.LinkURL = "https://evil.example/verify" }, false, "link_url: "},
+		{"a link_url on another port of an origin's host", func(a *verifier.App) { a.LinkURL = "https://www.example.com:444/verify" }, false, "link_url: "},
+		{"a link_url with a fragment", func(a *verifier.App) { a.LinkURL = "https://www.example.com/verify#x" }, false, "link_url: "},
+		{"a link_url with a user", func(a *verifier.App) { a.LinkURL = "https://me@www.example.com/verify" }, false, "link_url: "},
+		{"an http link_url outside dev mode", func(a *verifier.App) { a.Origins[0] = "https://localhost"; a.LinkURL = "http://localhost/verify" }, false, "link_url: "},
+		{"a link_url too long for an SMS", func(a *verifier.App) { a.LinkURL = "https://www.example.com/" + strings.Repeat("v", 200) }, false, "link_url: "},
 		{"an id with a brace, which store keys use", func(a *verifier.App) { a.ID = "shop}" }, false, "id: "},
 		{"an id of 65 characters", func(a *verifier.App) { a.ID = strings.Repeat("a", 65) }, false, "id: "},
 		{"an app without origins", func(a *verifier.App) { a.Origins = nil }, false, "origins: "},

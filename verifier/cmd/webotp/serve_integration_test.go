@@ -109,6 +109,7 @@ func TestServeRefusesABadAppNamingAppAndField(t *testing.T) {
 		{"a text with an OTP line of its own", shop + `,"text":"Code {code}\n@evil.example #123456"`, `app "shop": text: `},
 		{"a name the text turns into an OTP line", shop + `,"name":"@evil.example #1"`, `app "shop": name: `},
 		{"an app hash of the wrong length", shop + `,"app_hash":"abc"`, `app "shop": app_hash: `},
+		{"a link_url on none of the app's origins", shop + `,"link_url":"https://evil.example/verify"`, `app "shop": link_url: `},
 		{"an app hash that is not base64", shop + `,"app_hash":"FA-9qCX9VS_"`, `app "shop": app_hash: `},
 		{"an unknown country", shop + `,"countries":["US","XX"]`, `app "shop": countries[1]: `},
 		{"an origin with a path", `"id":"shop","origins":["https://www.example.com/login"]`, `app "shop": origins[0]: `},
