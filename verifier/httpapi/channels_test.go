@@ -5,13 +5,11 @@ import (
 	"context"
 	"image/png"
 	"io"
-	"log"
 	"mime"
 	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
@@ -19,12 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/webotp/webotp/otpmsg"
 	"github.com/webotp/webotp/verifier"
+	"github.com/webotp/webotp/verifier/internal/fakes"
 	vmail "github.com/webotp/webotp/verifier/mail"
 	"github.com/webotp/webotp/verifier/sms"
 )
@@ -34,77 +32,10 @@ const (
 	linkURL = "https://www.example.com/verify"
 )
 
-// smtpSink is a real SMTP server (go-smtp) on a free 127.0.0.1 port that
-// keeps what it accepts, or refuses every recipient.
-type smtpSink struct {
-	port   int
-	refuse bool
-
-	mu   sync.Mutex
-	mail []*mail.Message
-}
-
-func startSMTPSink(t *testing.T, refuse bool) *smtpSink {
+// mailerTo is a verifier/mail Sender to s, in plain text (loopback).
+func mailerTo(t *testing.T, s *fakes.SMTPServer) *vmail.Sender {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &smtpSink{port: ln.Addr().(*net.TCPAddr).Port, refuse: refuse}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: sink}, nil }))
-	s.Domain = "localhost"
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = s.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		_ = s.Close()
-		_ = ln.Close()
-		<-done
-	})
-	return sink
-}
-
-func (s *smtpSink) messages() []*mail.Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]*mail.Message(nil), s.mail...)
-}
-
-type sinkSession struct{ sink *smtpSink }
-
-func (*sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *sinkSession) Rcpt(string, *smtp.RcptOptions) error {
-	if s.sink.refuse {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-	}
-	return nil
-}
-func (s *sinkSession) Data(r io.Reader) error {
-	m, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	body, err := io.ReadAll(m.Body)
-	if err != nil {
-		return err
-	}
-	m.Body = bytes.NewReader(body)
-	s.sink.mu.Lock()
-	s.sink.mail = append(s.sink.mail, m)
-	s.sink.mu.Unlock()
-	return nil
-}
-func (*sinkSession) Reset()        {}
-func (*sinkSession) Logout() error { return nil }
-
-// mailer is a verifier/mail Sender to the sink, in plain text (loopback).
-func (s *smtpSink) mailer(t *testing.T) *vmail.Sender {
-	t.Helper()
-	m, err := vmail.New(vmail.Options{Host: "127.0.0.1", Port: s.port, StartTLS: vmail.StartTLSNone,
+	m, err := vmail.New(vmail.Options{Host: "127.0.0.1", Port: s.Port, StartTLS: vmail.StartTLSNone,
 		From: "no-reply@example.com", Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -112,24 +43,18 @@ func (s *smtpSink) mailer(t *testing.T) *vmail.Sender {
 	return m
 }
 
-var subjectCode = regexp.MustCompile(`^(\d+) is your `)
-
 // emailCode is the code in the subject of the last email the sink got,
 // and that email's text part.
-func emailCode(t *testing.T, sink *smtpSink) (code, text string) {
+func emailCode(t *testing.T, sink *fakes.SMTPServer) (code, text string) {
 	t.Helper()
-	msgs := sink.messages()
+	msgs := sink.Messages()
 	if len(msgs) == 0 {
 		t.Fatal("the SMTP server received no email")
 	}
 	m := msgs[len(msgs)-1]
-	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub := subjectCode.FindStringSubmatch(subject)
-	if sub == nil {
-		t.Fatalf("subject %q does not start with the code", subject)
+	code = fakes.SubjectCode(m)
+	if code == "" {
+		t.Fatalf("subject %q does not start with the code", m.Header.Get("Subject"))
 	}
 	if to := m.Header.Get("To"); !strings.Contains(to, "alice@example.com") {
 		t.Errorf("To %q, want the normalized address", to)
@@ -149,7 +74,7 @@ func emailCode(t *testing.T, sink *smtpSink) (code, text string) {
 			text = string(b)
 		}
 	}
-	return sub[1], text
+	return code, text
 }
 
 func (e *env) startEmail(t *testing.T, addr string) answer {
@@ -159,8 +84,8 @@ func (e *env) startEmail(t *testing.T, addr string) answer {
 }
 
 func TestAnEmailVerificationArrivesOverSMTPAndItsCodeChecks(t *testing.T) {
-	sink := startSMTPSink(t, false)
-	e := newEnv(t, envOptions{mailer: sink.mailer(t), linkURL: linkURL})
+	sink := fakes.StartSMTP(t, false)
+	e := newEnv(t, envOptions{mailer: mailerTo(t, sink), linkURL: linkURL})
 	a := e.startEmail(t, address)
 	if a.status != 201 || a.json["channel"] != "email" || a.json["email"] != "a***@example.com" || a.json["phone"] != nil {
 		t.Fatalf("start: %d %s", a.status, a.raw)
@@ -188,15 +113,15 @@ func TestAnEmailVerificationArrivesOverSMTPAndItsCodeChecks(t *testing.T) {
 }
 
 func TestAnEmailResendGoesOutByEmailWithANewCode(t *testing.T) {
-	sink := startSMTPSink(t, false)
-	e := newEnv(t, envOptions{mailer: sink.mailer(t)})
+	sink := fakes.StartSMTP(t, false)
+	e := newEnv(t, envOptions{mailer: mailerTo(t, sink)})
 	id := e.startEmail(t, address).json["id"].(string)
 	first, _ := emailCode(t, sink)
 	e.clock.Advance(time.Minute)
 	if r := e.do(t, req{method: "POST", path: "/v1/verifications/" + id + "/resend", key: shopKey}); r.status != 200 {
 		t.Fatalf("resend: %d %s", r.status, r.raw)
 	}
-	if n := len(sink.messages()); n != 2 {
+	if n := len(sink.Messages()); n != 2 {
 		t.Fatalf("%d emails after a resend, want 2", n)
 	}
 	second, _ := emailCode(t, sink)
@@ -209,8 +134,8 @@ func TestAnEmailResendGoesOutByEmailWithANewCode(t *testing.T) {
 }
 
 func TestARefusedEmailIs502WithTheIDAndGivesItsStartBack(t *testing.T) {
-	sink := startSMTPSink(t, true)
-	e := newEnv(t, envOptions{mailer: sink.mailer(t), limits: verifier.Limits{PhoneStarts: 1}})
+	sink := fakes.StartSMTP(t, true)
+	e := newEnv(t, envOptions{mailer: mailerTo(t, sink), limits: verifier.Limits{PhoneStarts: 1}})
 	a := e.startEmail(t, address)
 	if a.status != 502 || a.errorCode() != "delivery_failed" {
 		t.Fatalf("%d %s", a.status, a.raw)
@@ -272,8 +197,8 @@ func TestAHangingSMTPServerIs502WithinTheTimeout(t *testing.T) {
 
 func TestEveryPerDestinationLimitHoldsForEmail(t *testing.T) {
 	t.Run("starts per address, whatever its case", func(t *testing.T) {
-		sink := startSMTPSink(t, false)
-		e := newEnv(t, envOptions{mailer: sink.mailer(t), limits: verifier.Limits{PhoneStarts: 2}})
+		sink := fakes.StartSMTP(t, false)
+		e := newEnv(t, envOptions{mailer: mailerTo(t, sink), limits: verifier.Limits{PhoneStarts: 2}})
 		for _, addr := range []string{"alice@example.com", "ALICE@example.com"} {
 			if a := e.startEmail(t, addr); a.status != 201 {
 				t.Fatalf("%s: %d %s", addr, a.status, a.raw)
@@ -287,8 +212,8 @@ func TestEveryPerDestinationLimitHoldsForEmail(t *testing.T) {
 		}
 	})
 	t.Run("failed checks per address, across its verifications", func(t *testing.T) {
-		sink := startSMTPSink(t, false)
-		e := newEnv(t, envOptions{mailer: sink.mailer(t), limits: verifier.Limits{PhoneFailures: 3, MaxAttempts: 2}})
+		sink := fakes.StartSMTP(t, false)
+		e := newEnv(t, envOptions{mailer: mailerTo(t, sink), limits: verifier.Limits{PhoneFailures: 3, MaxAttempts: 2}})
 		id1 := e.startEmail(t, address).json["id"].(string)
 		code1, _ := emailCode(t, sink)
 		id2 := e.startEmail(t, address).json["id"].(string)
@@ -303,8 +228,8 @@ func TestEveryPerDestinationLimitHoldsForEmail(t *testing.T) {
 		}
 	})
 	t.Run("attempts per verification", func(t *testing.T) {
-		sink := startSMTPSink(t, false)
-		e := newEnv(t, envOptions{mailer: sink.mailer(t), limits: verifier.Limits{MaxAttempts: 2}})
+		sink := fakes.StartSMTP(t, false)
+		e := newEnv(t, envOptions{mailer: mailerTo(t, sink), limits: verifier.Limits{MaxAttempts: 2}})
 		id := e.startEmail(t, address).json["id"].(string)
 		code, _ := emailCode(t, sink)
 		e.check(t, id, wrong(code))
@@ -316,8 +241,8 @@ func TestEveryPerDestinationLimitHoldsForEmail(t *testing.T) {
 }
 
 func TestAnInvalidAddressIs400InvalidEmail(t *testing.T) {
-	sink := startSMTPSink(t, false)
-	e := newEnv(t, envOptions{mailer: sink.mailer(t)})
+	sink := fakes.StartSMTP(t, false)
+	e := newEnv(t, envOptions{mailer: mailerTo(t, sink)})
 	for _, c := range []struct{ name, body, code string }{
 		{"a display name", `{"channel":"email","email":"Alice <alice@example.com>","origin":"` + origin + `"}`, "invalid_email"},
 		{"an IP address domain", `{"channel":"email","email":"alice@[127.0.0.1]","origin":"` + origin + `"}`, "invalid_email"},
@@ -333,7 +258,7 @@ func TestAnInvalidAddressIs400InvalidEmail(t *testing.T) {
 			}
 		})
 	}
-	if n := len(sink.messages()); n != 0 {
+	if n := len(sink.Messages()); n != 0 {
 		t.Errorf("%d emails sent", n)
 	}
 }

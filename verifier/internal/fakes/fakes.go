@@ -1,7 +1,7 @@
 // Package fakes holds the test doubles the verifier's tests share: a
 // Sender that keeps messages as a phone would (or fails them, or drops
-// them) and a Clock that tests move by hand. Both are safe for concurrent
-// use.
+// them), a Clock that tests move by hand, and a real SMTP server that
+// keeps the emails it gets. All are safe for concurrent use.
 package fakes
 
 import (
