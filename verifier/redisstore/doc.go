@@ -20,7 +20,9 @@
 //
 // # Keys
 //
-//	<prefix>{<id>}:r                 string: one verification (layout in record.go)
+//	<prefix>{<id>}:r2                string: one verification (layout in record.go;
+//	                                 the suffix changes with the layout, so a
+//	                                 record of another layout is never read)
 //	<prefix>{<app>:<phone key>}:n    string: id of the newest verification
 //	<prefix>{<limit key>}:l          hash: fixed-window counter {n, e}
 //

@@ -1,6 +1,9 @@
 package redisstore_test
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/webotp/webotp/verifier"
@@ -53,4 +56,20 @@ func TestConformanceOnRedisCluster(t *testing.T) {
 	srv := redistest.New(t, redistest.Options{Cluster: true})
 	s := open(t, "redis+cluster://"+srv.Addr, redisstore.Options{})
 	storetest.Run(t, func(t *testing.T) verifier.Store { return s })
+}
+
+// A record of an earlier layout sits under another key suffix: an upgraded
+// instance answers not found for it (the verification fails closed, and the
+// old key expires by itself) rather than failing to decode it.
+func TestARecordOfAnEarlierLayoutIsNotRead(t *testing.T) {
+	srv := redistest.New(t, redistest.Options{})
+	s := open(t, "redis://"+srv.Addr+"/0", redisstore.Options{})
+	const id = "AAAAAAAAAAAAAAAAAAAAAA"
+	old := "p000000000000000000010000000000001" + strings.Repeat("\x00", 12)
+	if _, err := srv.Command("SET", "webotp:{"+id+"}:r", old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(context.Background(), id); !errors.Is(err, verifier.ErrNotFound) {
+		t.Errorf("Get of an id whose record has an earlier layout = %v, want ErrNotFound", err)
+	}
 }

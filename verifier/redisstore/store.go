@@ -358,7 +358,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) recordKey(id string) string { return s.prefix + "{" + id + recordKeyEnd }
 
 // recordKeyEnd ends every record key, in Go and in lua/newest.lua.
-const recordKeyEnd = "}:r"
+const recordKeyEnd = "}:r2"
 
 func (s *Store) newestKey(appID, phoneKey string) string {
 	return s.prefix + "{" + appID + ":" + phoneKey + "}:n"

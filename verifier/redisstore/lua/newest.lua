@@ -10,6 +10,6 @@
 
 local id = redis.call('GET', KEYS[1])
 if not id then return {'nf'} end
-local v = redis.call('GET', ARGV[1] .. '{' .. id .. '}:r')
+local v = redis.call('GET', ARGV[1] .. '{' .. id .. '}:r2')
 if not v then return {'nf'} end
 return {'ok', id, v}
