@@ -571,7 +571,7 @@
   }
 
   function watch(id) {
-    stopWatching();
+    clearInterval(state.watch); // a watch already running (the panel stays shown)
     state.watch = setInterval(async () => {
       const res = await api('GET', '/v1/verifications/' + encodeURIComponent(id));
       if (!state.verification || state.verification.id !== id) {

@@ -389,5 +389,10 @@ func devApp(addr net.Addr, extra []string) *verifier.App {
 		origins = append(origins, "http://localhost:"+port, "http://127.0.0.1:"+port)
 	}
 	origins = append(origins, extra...)
-	return &verifier.App{ID: "dev", Name: "webotp demo", Origins: origins, Limits: verifier.DefaultLimits()}
+	app := &verifier.App{ID: "dev", Name: "webotp demo", Origins: origins, Limits: verifier.DefaultLimits()}
+	if port != "" {
+		// Its messages link to the demo, which reads the code from the link.
+		app.LinkURL = "http://localhost:" + port + "/"
+	}
+	return app
 }
