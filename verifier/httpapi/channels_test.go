@@ -52,7 +52,7 @@ func emailCode(t *testing.T, sink *fakes.SMTPServer) (code, text string) {
 		t.Fatal("the SMTP server received no email")
 	}
 	m := msgs[len(msgs)-1]
-	code = fakes.SubjectCode(m)
+	code = m.SubjectCode()
 	if code == "" {
 		t.Fatalf("subject %q does not start with the code", m.Header.Get("Subject"))
 	}
@@ -84,7 +84,7 @@ func (e *env) startEmail(t *testing.T, addr string) answer {
 }
 
 func TestAnEmailVerificationArrivesOverSMTPAndItsCodeChecks(t *testing.T) {
-	sink := fakes.StartSMTP(t, false)
+	sink := fakes.StartSMTP(t, fakes.SMTPOptions{})
 	e := newEnv(t, envOptions{mailer: mailerTo(t, sink), linkURL: linkURL})
 	a := e.startEmail(t, address)
 	if a.status != 201 || a.json["channel"] != "email" || a.json["email"] != "a***@example.com" || a.json["phone"] != nil {
@@ -113,7 +113,7 @@ func TestAnEmailVerificationArrivesOverSMTPAndItsCodeChecks(t *testing.T) {
 }
 
 func TestAnEmailResendGoesOutByEmailWithANewCode(t *testing.T) {
-	sink := fakes.StartSMTP(t, false)
+	sink := fakes.StartSMTP(t, fakes.SMTPOptions{})
 	e := newEnv(t, envOptions{mailer: mailerTo(t, sink)})
 	id := e.startEmail(t, address).json["id"].(string)
 	first, _ := emailCode(t, sink)
@@ -134,7 +134,7 @@ func TestAnEmailResendGoesOutByEmailWithANewCode(t *testing.T) {
 }
 
 func TestARefusedEmailIs502WithTheIDAndGivesItsStartBack(t *testing.T) {
-	sink := fakes.StartSMTP(t, true)
+	sink := fakes.StartSMTP(t, fakes.SMTPOptions{RcptErr: fakes.ErrNoSuchUser})
 	e := newEnv(t, envOptions{mailer: mailerTo(t, sink), limits: verifier.Limits{PhoneStarts: 1}})
 	a := e.startEmail(t, address)
 	if a.status != 502 || a.errorCode() != "delivery_failed" {
@@ -197,7 +197,7 @@ func TestAHangingSMTPServerIs502WithinTheTimeout(t *testing.T) {
 
 func TestEveryPerDestinationLimitHoldsForEmail(t *testing.T) {
 	t.Run("starts per address, whatever its case", func(t *testing.T) {
-		sink := fakes.StartSMTP(t, false)
+		sink := fakes.StartSMTP(t, fakes.SMTPOptions{})
 		e := newEnv(t, envOptions{mailer: mailerTo(t, sink), limits: verifier.Limits{PhoneStarts: 2}})
 		for _, addr := range []string{"alice@example.com", "ALICE@example.com"} {
 			if a := e.startEmail(t, addr); a.status != 201 {
@@ -212,7 +212,7 @@ func TestEveryPerDestinationLimitHoldsForEmail(t *testing.T) {
 		}
 	})
 	t.Run("failed checks per address, across its verifications", func(t *testing.T) {
-		sink := fakes.StartSMTP(t, false)
+		sink := fakes.StartSMTP(t, fakes.SMTPOptions{})
 		e := newEnv(t, envOptions{mailer: mailerTo(t, sink), limits: verifier.Limits{PhoneFailures: 3, MaxAttempts: 2}})
 		id1 := e.startEmail(t, address).json["id"].(string)
 		code1, _ := emailCode(t, sink)
@@ -228,7 +228,7 @@ func TestEveryPerDestinationLimitHoldsForEmail(t *testing.T) {
 		}
 	})
 	t.Run("attempts per verification", func(t *testing.T) {
-		sink := fakes.StartSMTP(t, false)
+		sink := fakes.StartSMTP(t, fakes.SMTPOptions{})
 		e := newEnv(t, envOptions{mailer: mailerTo(t, sink), limits: verifier.Limits{MaxAttempts: 2}})
 		id := e.startEmail(t, address).json["id"].(string)
 		code, _ := emailCode(t, sink)
@@ -241,7 +241,7 @@ func TestEveryPerDestinationLimitHoldsForEmail(t *testing.T) {
 }
 
 func TestAnInvalidAddressIs400InvalidEmail(t *testing.T) {
-	sink := fakes.StartSMTP(t, false)
+	sink := fakes.StartSMTP(t, fakes.SMTPOptions{})
 	e := newEnv(t, envOptions{mailer: mailerTo(t, sink)})
 	for _, c := range []struct{ name, body, code string }{
 		{"a display name", `{"channel":"email","email":"Alice <alice@example.com>","origin":"` + origin + `"}`, "invalid_email"},

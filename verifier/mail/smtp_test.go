@@ -3,16 +3,9 @@ package mail_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
-	"log"
-	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -23,216 +16,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"github.com/webotp/webotp/verifier/internal/fakes"
 	"github.com/webotp/webotp/verifier/mail"
 )
 
-// testCert is a self-signed certificate for 127.0.0.1 and localhost, and a
-// pool that trusts it.
-func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "webotp test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
-
-// serverConfig says how a test SMTP server behaves.
-type serverConfig struct {
-	startTLS    bool   // offer STARTTLS
-	implicitTLS bool   // speak TLS from the first byte
-	user, pass  string // require AUTH (PLAIN or LOGIN) with these
-	rcptErr     error  // answer RCPT TO with this
-	dataErr     error  // answer the end of DATA with this
-}
-
-// received is one message a test server accepted.
-type received struct {
-	from string
-	to   []string
-	data []byte
-	tls  bool
-	user string
-}
-
-// smtpServer is a real SMTP server (go-smtp) on a free 127.0.0.1 port.
-type smtpServer struct {
-	host string
-	port int
-	pool *x509.CertPool
-
-	mu  sync.Mutex
-	got []received
-}
-
-func (s *smtpServer) messages() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.got...)
-}
-
-// startSMTP starts a server behaving as cfg says; it stops with the test.
-func startSMTP(t *testing.T, cfg serverConfig) *smtpServer {
-	t.Helper()
-	cert, pool := testCert(t)
-	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &smtpServer{host: "127.0.0.1", port: ln.Addr().(*net.TCPAddr).Port, pool: pool}
-	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &session{cfg: cfg, srv: srv, conn: c}, nil
-	}))
-	s.Domain = "localhost"
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	s.AllowInsecureAuth = true
-	s.ReadTimeout = 10 * time.Second
-	s.WriteTimeout = 10 * time.Second
-	if cfg.startTLS {
-		s.TLSConfig = tlsConf
-	}
-	if cfg.implicitTLS {
-		ln = tls.NewListener(ln, tlsConf)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = s.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		// Close ends Serve only once Serve has taken the listener: closing
-		// the listener too ends a Serve that had not started yet.
-		_ = s.Close()
-		_ = ln.Close()
-		<-done
-	})
-	return srv
-}
-
-type session struct {
-	cfg  serverConfig
-	srv  *smtpServer
-	conn *smtp.Conn
-	user string
-	msg  received
-}
-
-func (s *session) AuthMechanisms() []string {
-	if s.cfg.user == "" {
-		return nil
-	}
-	return []string{sasl.Plain, sasl.Login}
-}
-
-func (s *session) Auth(mech string) (sasl.Server, error) {
-	check := func(user, pass string) error {
-		if user != s.cfg.user || pass != s.cfg.pass {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
-		}
-		s.user = user
-		return nil
-	}
-	switch mech {
-	case sasl.Plain:
-		return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass) }), nil
-	case sasl.Login:
-		return &loginServer{check: check}, nil
-	}
-	return nil, smtp.ErrAuthUnknownMechanism
-}
-
-// loginServer is the server side of AUTH LOGIN, which go-sasl lacks.
-type loginServer struct {
-	check func(user, pass string) error
-	step  int
-	user  string
-}
-
-func (l *loginServer) Next(resp []byte) ([]byte, bool, error) {
-	l.step++
-	switch l.step {
-	case 1:
-		if resp != nil {
-			l.user, l.step = string(resp), 2
-			return []byte("Password:"), false, nil
-		}
-		return []byte("Username:"), false, nil
-	case 2:
-		l.user = string(resp)
-		return []byte("Password:"), false, nil
-	}
-	return nil, true, l.check(l.user, string(resp))
-}
-
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if s.cfg.user != "" && s.user == "" {
-		return smtp.ErrAuthRequired
-	}
-	_, isTLS := s.conn.TLSConnectionState()
-	s.msg = received{from: from, tls: isTLS, user: s.user}
-	return nil
-}
-
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if s.cfg.rcptErr != nil {
-		return s.cfg.rcptErr
-	}
-	s.msg.to = append(s.msg.to, to)
-	return nil
-}
-
-func (s *session) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	if s.cfg.dataErr != nil {
-		return s.cfg.dataErr
-	}
-	s.msg.data = b
-	s.srv.mu.Lock()
-	s.srv.got = append(s.srv.got, s.msg)
-	s.srv.mu.Unlock()
-	return nil
-}
-
-func (s *session) Reset()        { s.msg = received{} }
-func (s *session) Logout() error { return nil }
-
 // options returns Options for srv; the caller adjusts them.
-func (s *smtpServer) options() mail.Options {
+func options(srv *fakes.SMTPServer) mail.Options {
 	return mail.Options{
-		Host:      s.host,
-		Port:      s.port,
+		Host:      srv.Host,
+		Port:      srv.Port,
 		From:      "no-reply@example.com",
 		StartTLS:  mail.StartTLSNone,
-		TLSConfig: &tls.Config{RootCAs: s.pool, MinVersion: tls.VersionTLS12},
+		TLSConfig: &tls.Config{RootCAs: srv.Pool, MinVersion: tls.VersionTLS12},
 		Timeout:   5 * time.Second,
 		HELO:      "client.test",
 	}
@@ -292,18 +89,18 @@ func parts(t *testing.T, data []byte) (netmail.Header, map[string]string) {
 }
 
 func TestSendDeliversTheCodeInTheSubjectAndBothParts(t *testing.T) {
-	srv := startSMTP(t, serverConfig{})
-	if err := send(t, srv.options(), testMessage); err != nil {
+	srv := fakes.StartSMTP(t, fakes.SMTPOptions{})
+	if err := send(t, options(srv), testMessage); err != nil {
 		t.Fatal(err)
 	}
-	got := srv.messages()
+	got := srv.Messages()
 	if len(got) != 1 {
 		t.Fatalf("server received %d messages", len(got))
 	}
-	if got[0].from != "no-reply@example.com" || len(got[0].to) != 1 || got[0].to[0] != "alice@example.org" {
-		t.Errorf("envelope from %q to %v", got[0].from, got[0].to)
+	if got[0].From != "no-reply@example.com" || len(got[0].To) != 1 || got[0].To[0] != "alice@example.org" {
+		t.Errorf("envelope from %q to %v", got[0].From, got[0].To)
 	}
-	h, p := parts(t, got[0].data)
+	h, p := parts(t, got[0].Data)
 	subject, err := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
 	if err != nil || subject != "123456 is your Example verification code" {
 		t.Errorf("Subject = %q (%v)", subject, err)
@@ -342,14 +139,14 @@ func TestSendDeliversTheCodeInTheSubjectAndBothParts(t *testing.T) {
 }
 
 func TestSendWithoutLinkOrAppNameStillCarriesTheCode(t *testing.T) {
-	srv := startSMTP(t, serverConfig{})
+	srv := fakes.StartSMTP(t, fakes.SMTPOptions{})
 	m := mail.Message{To: "bob@example.org", Code: "424242"}
-	o := srv.options()
+	o := options(srv)
 	o.From = "Shop <codes@shop.example>"
 	if err := send(t, o, m); err != nil {
 		t.Fatal(err)
 	}
-	h, p := parts(t, srv.messages()[0].data)
+	h, p := parts(t, srv.Messages()[0].Data)
 	if s := h.Get("Subject"); s != "424242 is your verification code" {
 		t.Errorf("Subject = %q", s)
 	}
@@ -366,23 +163,23 @@ func TestSendWithoutLinkOrAppNameStillCarriesTheCode(t *testing.T) {
 func TestSendReportsARefusalWithoutTheAddressOrTheCode(t *testing.T) {
 	tests := []struct {
 		name string
-		cfg  serverConfig
+		cfg  fakes.SMTPOptions
 		want string
 	}{
 		{"a recipient refused with 550 is a permanent failure",
-			serverConfig{rcptErr: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "alice@example.org: no such user"}},
+			fakes.SMTPOptions{RcptErr: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "alice@example.org: no such user"}},
 			"refused the recipient (RCPT TO) (550 5.1.1)"},
 		{"a recipient refused with 450 is a temporary failure",
-			serverConfig{rcptErr: &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "mailbox busy"}},
+			fakes.SMTPOptions{RcptErr: &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "mailbox busy"}},
 			"(450 4.2.1, temporary)"},
 		{"a message refused at the end of DATA is a failure",
-			serverConfig{dataErr: &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "spam: 123456"}},
+			fakes.SMTPOptions{DataErr: &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "spam: 123456"}},
 			"(554 5.7.1)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startSMTP(t, tt.cfg)
-			err := send(t, srv.options(), testMessage)
+			srv := fakes.StartSMTP(t, tt.cfg)
+			err := send(t, options(srv), testMessage)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Send = %v, want an error with %q", err, tt.want)
 			}
@@ -391,7 +188,7 @@ func TestSendReportsARefusalWithoutTheAddressOrTheCode(t *testing.T) {
 					t.Errorf("error %q holds %q", err, secret)
 				}
 			}
-			if len(srv.messages()) != 0 {
+			if len(srv.Messages()) != 0 {
 				t.Error("the server kept a refused message")
 			}
 		})
@@ -481,34 +278,34 @@ func TestSendStopsWhenTheContextEnds(t *testing.T) {
 func TestSendOverTLS(t *testing.T) {
 	tests := []struct {
 		name    string
-		cfg     serverConfig
+		cfg     fakes.SMTPOptions
 		opts    func(*mail.Options)
 		wantTLS bool
 		wantErr string
 	}{
-		{"mandatory STARTTLS upgrades the connection", serverConfig{startTLS: true},
+		{"mandatory STARTTLS upgrades the connection", fakes.SMTPOptions{StartTLS: true},
 			func(o *mail.Options) { o.StartTLS = mail.StartTLSMandatory }, true, ""},
-		{"the default policy is mandatory STARTTLS", serverConfig{startTLS: true},
+		{"the default policy is mandatory STARTTLS", fakes.SMTPOptions{StartTLS: true},
 			func(o *mail.Options) { o.StartTLS = "" }, true, ""},
-		{"opportunistic STARTTLS upgrades when offered", serverConfig{startTLS: true},
+		{"opportunistic STARTTLS upgrades when offered", fakes.SMTPOptions{StartTLS: true},
 			func(o *mail.Options) { o.StartTLS = mail.StartTLSOpportunistic }, true, ""},
-		{"opportunistic STARTTLS sends in clear text when not offered", serverConfig{},
+		{"opportunistic STARTTLS sends in clear text when not offered", fakes.SMTPOptions{},
 			func(o *mail.Options) { o.StartTLS = mail.StartTLSOpportunistic }, false, ""},
-		{"no STARTTLS stays in clear text even when offered", serverConfig{startTLS: true},
+		{"no STARTTLS stays in clear text even when offered", fakes.SMTPOptions{StartTLS: true},
 			func(o *mail.Options) { o.StartTLS = mail.StartTLSNone }, false, ""},
-		{"mandatory STARTTLS fails when the server does not offer it", serverConfig{},
+		{"mandatory STARTTLS fails when the server does not offer it", fakes.SMTPOptions{},
 			func(o *mail.Options) { o.StartTLS = mail.StartTLSMandatory }, false, "does not support STARTTLS"},
-		{"mandatory STARTTLS fails on an untrusted certificate", serverConfig{startTLS: true},
+		{"mandatory STARTTLS fails on an untrusted certificate", fakes.SMTPOptions{StartTLS: true},
 			func(o *mail.Options) { o.StartTLS = mail.StartTLSMandatory; o.TLSConfig = nil }, false, "certificate"},
-		{"implicit TLS speaks TLS from the first byte", serverConfig{implicitTLS: true},
+		{"implicit TLS speaks TLS from the first byte", fakes.SMTPOptions{ImplicitTLS: true},
 			func(o *mail.Options) { o.ImplicitTLS = true }, true, ""},
-		{"implicit TLS fails on an untrusted certificate", serverConfig{implicitTLS: true},
+		{"implicit TLS fails on an untrusted certificate", fakes.SMTPOptions{ImplicitTLS: true},
 			func(o *mail.Options) { o.ImplicitTLS = true; o.TLSConfig = nil }, false, "certificate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startSMTP(t, tt.cfg)
-			o := srv.options()
+			srv := fakes.StartSMTP(t, tt.cfg)
+			o := options(srv)
 			tt.opts(&o)
 			err := send(t, o, testMessage)
 			if tt.wantErr != "" {
@@ -520,7 +317,7 @@ func TestSendOverTLS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := srv.messages(); len(got) != 1 || got[0].tls != tt.wantTLS {
+			if got := srv.Messages(); len(got) != 1 || got[0].TLS != tt.wantTLS {
 				t.Fatalf("received %+v, want one message with tls=%v", got, tt.wantTLS)
 			}
 		})
@@ -544,8 +341,8 @@ func TestSendLogsIn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startSMTP(t, serverConfig{user: "mailer", pass: "s3cret-pw", startTLS: tt.startTLS})
-			o := srv.options()
+			srv := fakes.StartSMTP(t, fakes.SMTPOptions{User: "mailer", Pass: "s3cret-pw", StartTLS: tt.startTLS})
+			o := options(srv)
 			o.Auth, o.Username, o.Password = tt.auth, "mailer", tt.pass
 			if tt.startTLS {
 				o.StartTLS = mail.StartTLSMandatory
@@ -563,7 +360,7 @@ func TestSendLogsIn(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := srv.messages(); len(got) != 1 || got[0].user != "mailer" || got[0].tls != tt.startTLS {
+			if got := srv.Messages(); len(got) != 1 || got[0].User != "mailer" || got[0].TLS != tt.startTLS {
 				t.Fatalf("received %+v, want one message from the logged-in user", got)
 			}
 		})
@@ -571,8 +368,8 @@ func TestSendLogsIn(t *testing.T) {
 }
 
 func TestSendWithoutAuthToAServerRequiringItFails(t *testing.T) {
-	srv := startSMTP(t, serverConfig{user: "mailer", pass: "pw"})
-	err := send(t, srv.options(), testMessage)
+	srv := fakes.StartSMTP(t, fakes.SMTPOptions{User: "mailer", Pass: "pw"})
+	err := send(t, options(srv), testMessage)
 	if err == nil || !strings.Contains(err.Error(), "refused the sender (MAIL FROM) (502 5.7.0)") {
 		t.Fatalf("Send = %v, want the server's refusal of MAIL FROM", err)
 	}
@@ -624,7 +421,7 @@ func TestNewChecksTheOptions(t *testing.T) {
 }
 
 func TestSendRefusesAMessageItCannotCompose(t *testing.T) {
-	srv := startSMTP(t, serverConfig{})
+	srv := fakes.StartSMTP(t, fakes.SMTPOptions{})
 	tests := []struct {
 		name string
 		m    mail.Message
@@ -638,12 +435,12 @@ func TestSendRefusesAMessageItCannotCompose(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := send(t, srv.options(), tt.m); err == nil {
+			if err := send(t, options(srv), tt.m); err == nil {
 				t.Fatal("Send succeeded")
 			}
 		})
 	}
-	if n := len(srv.messages()); n != 0 {
+	if n := len(srv.Messages()); n != 0 {
 		t.Errorf("the server received %d messages", n)
 	}
 }

@@ -33,7 +33,7 @@ func postJSON(t *testing.T, url, path, body string) (int, map[string]any) {
 }
 
 func TestServeSendsEmailThroughTheSMTPFlags(t *testing.T) {
-	sink := fakes.StartSMTP(t, false)
+	sink := fakes.StartSMTP(t, fakes.SMTPOptions{})
 	apps := writeFile(t, `{"apps":[{"id":"shop","name":"Shop","api_key_sha256":"`+hashHex("k")+`","origins":["https://www.example.com"],
 		"link_url":"https://www.example.com/verify"}]}`)
 	s := startProcess(t, []string{"WEBOTP_SECRET=" + testSecret, "WEBOTP_SMTP_PORT=" + strconv.Itoa(sink.Port)},
@@ -48,7 +48,7 @@ func TestServeSendsEmailThroughTheSMTPFlags(t *testing.T) {
 	if len(msgs) != 1 {
 		t.Fatalf("%d emails at the SMTP server, want 1", len(msgs))
 	}
-	code := fakes.SubjectCode(msgs[0])
+	code := msgs[0].SubjectCode()
 	if code == "" {
 		t.Fatalf("no code in the subject %q", msgs[0].Header.Get("Subject"))
 	}

@@ -1,7 +1,9 @@
 // Package fakes holds the test doubles the verifier's tests share: a
 // Sender that keeps messages as a phone would (or fails them, or drops
-// them), a Clock that tests move by hand, and a real SMTP server that
-// keeps the emails it gets. All are safe for concurrent use.
+// them), a Clock that tests move by hand, a real SMTP server that keeps
+// the emails it gets (with STARTTLS, implicit TLS, auth and refusals as
+// a test asks), and a TLS certificate for loopback servers. All are safe
+// for concurrent use.
 package fakes
 
 import (
