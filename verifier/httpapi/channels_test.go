@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"image/png"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -16,9 +15,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/webotp/webotp/otpmsg"
 	"github.com/webotp/webotp/verifier"
@@ -411,24 +407,6 @@ type e2eCaller struct{}
 
 func (e2eCaller) Call(context.Context, verifier.Call) error { return nil }
 
-// decodeQR reads a PNG QR code with a real decoder.
-func decodeQR(t *testing.T, b []byte) string {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("png.Decode: %v", err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("the QR code does not decode: %v", err)
-	}
-	return res.GetText()
-}
-
 func TestTheQRCodeOfAVerificationDecodesToTheLinkWithTheCurrentCode(t *testing.T) {
 	e := newEnv(t, envOptions{linkURL: linkURL})
 	id := e.start(t, phone)
@@ -442,7 +420,7 @@ func TestTheQRCodeOfAVerificationDecodesToTheLinkWithTheCurrentCode(t *testing.T
 		if a.status != 200 || a.header["content-type"] != "image/png" || a.header["cache-control"] != "no-store" {
 			t.Fatalf("qr: %d %v", a.status, a.header)
 		}
-		return decodeQR(t, a.raw)
+		return fakes.DecodeQR(t, a.raw, nil).Text
 	}
 	link := qr()
 	if link != linkURL+"#otp="+e.code(t, id) {

@@ -1,17 +1,15 @@
 package qr_test
 
 import (
-	"bytes"
 	"encoding/xml"
 	"image"
-	"image/png"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
+	"github.com/webotp/webotp/verifier/internal/fakes"
 	"github.com/webotp/webotp/verifier/qr"
 )
 
@@ -26,32 +24,6 @@ var links = []string{
 	"https://www.example.com/" + strings.Repeat("long-path/", 20) + "#otp=271828",
 }
 
-// decodePNG reads a PNG with a real QR decoder (ZXing's Go port) and
-// returns its text and error correction level.
-func decodePNG(t *testing.T, b []byte) (image.Image, string, string) {
-	t.Helper()
-	return decode(t, b, nil)
-}
-
-// decode is decodePNG with decoder hints.
-func decode(t *testing.T, b []byte, hints map[gozxing.DecodeHintType]any) (image.Image, string, string) {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("png.Decode: %v", err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
-	if err != nil {
-		t.Fatalf("the PNG does not decode: %v", err)
-	}
-	level, _ := res.GetResultMetadata()[gozxing.ResultMetadataType_ERROR_CORRECTION_LEVEL].(string)
-	return img, res.GetText(), level
-}
-
 func TestPNGDecodesToTheLink(t *testing.T) {
 	for _, link := range links {
 		t.Run(link[:min(len(link), 60)], func(t *testing.T) {
@@ -64,18 +36,18 @@ func TestPNGDecodesToTheLink(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				img, text, level := decodePNG(t, b)
-				if text != link || level != "M" {
-					t.Fatalf("scale %d: decoded %q at level %q, want %q at M", scale, text, level, link)
+				got := fakes.DecodeQR(t, b, nil)
+				if got.Text != link || got.Level != "M" {
+					t.Fatalf("scale %d: decoded %q at level %q, want %q at M", scale, got.Text, got.Level, link)
 				}
 				if scale == 0 {
 					scale = qr.DefaultScale
 				}
 				side := (c.Size() + 2*qr.QuietZone) * scale
-				if img.Bounds() != image.Rect(0, 0, side, side) {
-					t.Fatalf("scale %d: bounds %v, want %d pixels a side", scale, img.Bounds(), side)
+				if got.Image.Bounds() != image.Rect(0, 0, side, side) {
+					t.Fatalf("scale %d: bounds %v, want %d pixels a side", scale, got.Image.Bounds(), side)
 				}
-				if q := qr.QuietZone * scale; !blank(img, q) {
+				if q := qr.QuietZone * scale; !blank(got.Image, q) {
 					t.Fatalf("scale %d: the quiet zone of %d pixels is not blank", scale, q)
 				}
 			}
@@ -102,8 +74,8 @@ func TestEveryVersionDecodes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, got, level := decode(t, b, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true}); got != text || level != "M" {
-			t.Fatalf("%d bytes (%d modules): decoded %q at %q", n, c.Size(), got, level)
+		if got := fakes.DecodeQR(t, b, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true}); got.Text != text || got.Level != "M" {
+			t.Fatalf("%d bytes (%d modules): decoded %q at %q", n, c.Size(), got.Text, got.Level)
 		}
 	}
 	if len(sizes) < 15 {
@@ -215,13 +187,13 @@ func TestSVGHasTheModulesOfThePNG(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			img, text, _ := decodePNG(t, b)
-			if text != link {
-				t.Fatalf("PNG decoded to %q", text)
+			decoded := fakes.DecodeQR(t, b, nil)
+			if decoded.Text != link {
+				t.Fatalf("PNG decoded to %q", decoded.Text)
 			}
 			for y := range n {
 				for x := range n {
-					g, _, _, _ := img.At(x*5+2, y*5+2).RGBA()
+					g, _, _, _ := decoded.Image.At(x*5+2, y*5+2).RGBA()
 					if dark := g < 0x8000; dark != grid[y*n+x] {
 						t.Fatalf("module (%d,%d): PNG dark=%v, SVG dark=%v", x, y, dark, grid[y*n+x])
 					}

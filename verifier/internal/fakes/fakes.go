@@ -2,8 +2,8 @@
 // Sender that keeps messages as a phone would (or fails them, or drops
 // them), a Clock that tests move by hand, a real SMTP server that keeps
 // the emails it gets (with STARTTLS, implicit TLS, auth and refusals as
-// a test asks), and a TLS certificate for loopback servers. All are safe
-// for concurrent use.
+// a test asks), a TLS certificate for loopback servers, and a real QR
+// decoder. All are safe for concurrent use.
 package fakes
 
 import (
