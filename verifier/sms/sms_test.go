@@ -75,6 +75,22 @@ func record(mu *sync.Mutex, seen *[]request, ctx *fasthttp.RequestCtx) {
 	})
 }
 
+// checkOutput fails the test unless out holds every string of want and
+// none of mustMiss.
+func checkOutput(t *testing.T, out string, want, mustMiss []string) {
+	t.Helper()
+	for _, s := range want {
+		if !strings.Contains(out, s) {
+			t.Errorf("output %q lacks %q", out, s)
+		}
+	}
+	for _, s := range mustMiss {
+		if strings.Contains(out, s) {
+			t.Errorf("output %q holds %q", out, s)
+		}
+	}
+}
+
 func TestConsole(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -93,16 +109,7 @@ func TestConsole(t *testing.T) {
 			if err := NewConsole(&buf, tt.reveal).Send(context.Background(), testMessage); err != nil {
 				t.Fatal(err)
 			}
-			for _, s := range tt.want {
-				if !strings.Contains(buf.String(), s) {
-					t.Errorf("output %q lacks %q", buf.String(), s)
-				}
-			}
-			for _, s := range tt.mustMiss {
-				if strings.Contains(buf.String(), s) {
-					t.Errorf("output %q holds %q", buf.String(), s)
-				}
-			}
+			checkOutput(t, buf.String(), tt.want, tt.mustMiss)
 		})
 	}
 }

@@ -254,16 +254,7 @@ func TestConsoleCall(t *testing.T) {
 			if err := NewConsole(&buf, tt.reveal).Call(context.Background(), testCall); err != nil {
 				t.Fatal(err)
 			}
-			for _, s := range tt.want {
-				if !strings.Contains(buf.String(), s) {
-					t.Errorf("output %q lacks %q", buf.String(), s)
-				}
-			}
-			for _, s := range tt.mustMiss {
-				if strings.Contains(buf.String(), s) {
-					t.Errorf("output %q holds %q", buf.String(), s)
-				}
-			}
+			checkOutput(t, buf.String(), tt.want, tt.mustMiss)
 		})
 	}
 }
