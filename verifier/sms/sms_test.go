@@ -75,43 +75,46 @@ func record(mu *sync.Mutex, seen *[]request, ctx *fasthttp.RequestCtx) {
 	})
 }
 
-// checkOutput fails the test unless out holds every string of want and
-// none of mustMiss.
-func checkOutput(t *testing.T, out string, want, mustMiss []string) {
+// consoleCase is what a Console prints, with or without reveal: it holds
+// every string of want and none of mustMiss.
+type consoleCase struct {
+	name     string
+	reveal   bool
+	want     []string
+	mustMiss []string
+}
+
+// testConsole runs each case on a new Console writing to a buffer, through
+// write.
+func testConsole(t *testing.T, tests []consoleCase, write func(*Console) error) {
 	t.Helper()
-	for _, s := range want {
-		if !strings.Contains(out, s) {
-			t.Errorf("output %q lacks %q", out, s)
-		}
-	}
-	for _, s := range mustMiss {
-		if strings.Contains(out, s) {
-			t.Errorf("output %q holds %q", out, s)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := write(NewConsole(&buf, tt.reveal)); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(buf.String(), s) {
+					t.Errorf("output %q lacks %q", buf.String(), s)
+				}
+			}
+			for _, s := range tt.mustMiss {
+				if strings.Contains(buf.String(), s) {
+					t.Errorf("output %q holds %q", buf.String(), s)
+				}
+			}
+		})
 	}
 }
 
 func TestConsole(t *testing.T) {
-	tests := []struct {
-		name     string
-		reveal   bool
-		want     []string
-		mustMiss []string
-	}{
+	testConsole(t, []consoleCase{
 		{"in development mode it prints the whole message", true,
 			[]string{"+14155550123", "@www.example.com #123456", testMessage.VerificationID}, nil},
 		{"outside development mode it prints neither the code nor the full number", false,
 			[]string{verifier.MaskPhone("+14155550123"), testMessage.VerificationID}, []string{"123456", "+14155550123", "example.com"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := NewConsole(&buf, tt.reveal).Send(context.Background(), testMessage); err != nil {
-				t.Fatal(err)
-			}
-			checkOutput(t, buf.String(), tt.want, tt.mustMiss)
-		})
-	}
+	}, func(c *Console) error { return c.Send(context.Background(), testMessage) })
 }
 
 func TestOutboxKeepsTheLastMessagesNewestFirst(t *testing.T) {

@@ -237,26 +237,12 @@ func TestTwilioCall(t *testing.T) {
 }
 
 func TestConsoleCall(t *testing.T) {
-	tests := []struct {
-		name     string
-		reveal   bool
-		want     []string
-		mustMiss []string
-	}{
+	testConsole(t, []consoleCase{
 		{"in development mode it prints the transcript", true,
 			[]string{"call to +14155550123", "1, 2, 3, 4, 5, 6", "en-US", testCall.VerificationID}, nil},
 		{"outside development mode it prints neither the code nor the full number", false,
 			[]string{"call to", testCall.VerificationID, "en-US"}, []string{"1, 2", "+14155550123"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := NewConsole(&buf, tt.reveal).Call(context.Background(), testCall); err != nil {
-				t.Fatal(err)
-			}
-			checkOutput(t, buf.String(), tt.want, tt.mustMiss)
-		})
-	}
+	}, func(c *Console) error { return c.Call(context.Background(), testCall) })
 }
 
 func TestOutboxKeepsCallsAsVoiceMessages(t *testing.T) {
