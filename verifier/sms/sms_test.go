@@ -62,17 +62,49 @@ type request struct {
 	body                                       []byte
 }
 
-func record(mu *sync.Mutex, seen *[]request, ctx *fasthttp.RequestCtx) {
-	mu.Lock()
-	defer mu.Unlock()
-	*seen = append(*seen, request{
-		method:      string(ctx.Method()),
-		path:        string(ctx.Path()),
-		contentType: string(ctx.Request.Header.ContentType()),
-		auth:        string(ctx.Request.Header.Peek("Authorization")),
-		signature:   string(ctx.Request.Header.Peek(SignatureHeader)),
-		body:        append([]byte(nil), ctx.PostBody()...),
+// provider is a fake provider: a server that keeps every request it gets
+// and answers the n-th (from 1) with answer(n, ctx).
+type provider struct {
+	url  string
+	mu   sync.Mutex
+	seen []request
+}
+
+// startProvider starts a provider; it stops with the test.
+func startProvider(t *testing.T, answer func(n int, ctx *fasthttp.RequestCtx)) *provider {
+	t.Helper()
+	p := &provider{}
+	p.url = fakeServer(t, func(ctx *fasthttp.RequestCtx) {
+		p.mu.Lock()
+		p.seen = append(p.seen, request{
+			method:      string(ctx.Method()),
+			path:        string(ctx.Path()),
+			contentType: string(ctx.Request.Header.ContentType()),
+			auth:        string(ctx.Request.Header.Peek("Authorization")),
+			signature:   string(ctx.Request.Header.Peek(SignatureHeader)),
+			body:        append([]byte(nil), ctx.PostBody()...),
+		})
+		n := len(p.seen)
+		p.mu.Unlock()
+		answer(n, ctx)
 	})
+	return p
+}
+
+// requests are the requests the provider got so far, oldest first.
+func (p *provider) requests() []request {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]request(nil), p.seen...)
+}
+
+// answerJSON answers every request with status and the JSON body.
+func answerJSON(status int, body string) func(int, *fasthttp.RequestCtx) {
+	return func(_ int, ctx *fasthttp.RequestCtx) {
+		ctx.SetStatusCode(status)
+		ctx.SetContentType("application/json")
+		ctx.SetBodyString(body)
+	}
 }
 
 // consoleCase is what a Console prints, with or without reveal: it holds
@@ -106,6 +138,24 @@ func testConsole(t *testing.T, tests []consoleCase, write func(*Console) error) 
 			}
 		})
 	}
+}
+
+// twilioForm checks that r is a POST of a form to the resource of
+// account AC0123 (as "Messages.json"), authenticated with AC0123:tok3n,
+// and returns the form.
+func twilioForm(t *testing.T, r request, resource string) url.Values {
+	t.Helper()
+	if r.method != "POST" || r.path != "/2010-04-01/Accounts/AC0123/"+resource || r.contentType != "application/x-www-form-urlencoded" {
+		t.Errorf("request %s %s %s", r.method, r.path, r.contentType)
+	}
+	if want := "Basic " + base64.StdEncoding.EncodeToString([]byte("AC0123:tok3n")); r.auth != want {
+		t.Errorf("Authorization %q, want %q", r.auth, want)
+	}
+	form, err := url.ParseQuery(string(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return form
 }
 
 func TestConsole(t *testing.T) {
@@ -226,16 +276,10 @@ func TestWebhook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var seen []request
-			base := fakeServer(t, func(ctx *fasthttp.RequestCtx) {
-				record(&mu, &seen, ctx)
-				mu.Lock()
-				n := len(seen)
-				mu.Unlock()
+			prov := startProvider(t, func(n int, ctx *fasthttp.RequestCtx) {
 				ctx.SetStatusCode(tt.statuses[min(n, len(tt.statuses))-1])
 			})
-			w, err := NewWebhook(WebhookConfig{URL: base + "/sms", Secret: secret, Backoff: time.Millisecond, Now: func() time.Time { return now }})
+			w, err := NewWebhook(WebhookConfig{URL: prov.url + "/sms", Secret: secret, Backoff: time.Millisecond, Now: func() time.Time { return now }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -246,8 +290,7 @@ func TestWebhook(t *testing.T) {
 			if err != nil && (strings.Contains(err.Error(), "123456") || strings.Contains(err.Error(), testMessage.To)) {
 				t.Errorf("error %q reveals the code or number", err)
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			seen := prov.requests()
 			if len(seen) != tt.wantCalls {
 				t.Fatalf("%d requests, want %d", len(seen), tt.wantCalls)
 			}
@@ -355,16 +398,9 @@ func TestTwilio(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var seen []request
-			base := fakeServer(t, func(ctx *fasthttp.RequestCtx) {
-				record(&mu, &seen, ctx)
-				ctx.SetStatusCode(tt.status)
-				ctx.SetContentType("application/json")
-				ctx.SetBodyString(tt.answer)
-			})
+			prov := startProvider(t, answerJSON(tt.status, tt.answer))
 			cfg := tt.cfg
-			cfg.AccountSID, cfg.AuthToken, cfg.BaseURL = "AC0123", "tok3n", base+"/"
+			cfg.AccountSID, cfg.AuthToken, cfg.BaseURL = "AC0123", "tok3n", prov.url+"/"
 			tw, err := NewTwilio(cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -376,22 +412,12 @@ func TestTwilio(t *testing.T) {
 			if err != nil && strings.Contains(err.Error(), testMessage.To) {
 				t.Errorf("error %q holds the number", err)
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			seen := prov.requests()
 			if len(seen) != 1 {
 				t.Fatalf("%d requests, want 1", len(seen))
 			}
 			r := seen[0]
-			if r.method != "POST" || r.path != "/2010-04-01/Accounts/AC0123/Messages.json" || r.contentType != "application/x-www-form-urlencoded" {
-				t.Errorf("request %s %s %s", r.method, r.path, r.contentType)
-			}
-			if want := "Basic " + base64.StdEncoding.EncodeToString([]byte("AC0123:tok3n")); r.auth != want {
-				t.Errorf("Authorization %q, want %q", r.auth, want)
-			}
-			form, err := url.ParseQuery(string(r.body))
-			if err != nil {
-				t.Fatal(err)
-			}
+			form := twilioForm(t, r, "Messages.json")
 			if form.Get("To") != testMessage.To || form.Get("Body") != testMessage.Body ||
 				form.Get("From") != tt.from || form.Get("MessagingServiceSid") != tt.service {
 				t.Errorf("form %v", form)

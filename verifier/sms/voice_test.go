@@ -3,14 +3,9 @@ package sms
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/xml"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/valyala/fasthttp"
 
 	"github.com/webotp/webotp/verifier/internal/fakes"
 )
@@ -173,16 +168,9 @@ func TestTwilioCall(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var seen []request
-			base := fakeServer(t, func(ctx *fasthttp.RequestCtx) {
-				record(&mu, &seen, ctx)
-				ctx.SetStatusCode(tt.status)
-				ctx.SetContentType("application/json")
-				ctx.SetBodyString(tt.answer)
-			})
+			prov := startProvider(t, answerJSON(tt.status, tt.answer))
 			cfg := tt.cfg
-			cfg.AccountSID, cfg.AuthToken, cfg.BaseURL = "AC0123", "tok3n", base
+			cfg.AccountSID, cfg.AuthToken, cfg.BaseURL = "AC0123", "tok3n", prov.url
 			tw, err := NewTwilio(cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -199,8 +187,7 @@ func TestTwilioCall(t *testing.T) {
 			if err != nil && (strings.Contains(err.Error(), c.To) || strings.Contains(err.Error(), c.Code)) {
 				t.Errorf("error %q holds the number or the code", err)
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			seen := prov.requests()
 			if len(seen) != tt.wantCalls {
 				t.Fatalf("%d requests, want %d", len(seen), tt.wantCalls)
 			}
@@ -208,16 +195,7 @@ func TestTwilioCall(t *testing.T) {
 				return
 			}
 			r := seen[0]
-			if r.method != "POST" || r.path != "/2010-04-01/Accounts/AC0123/Calls.json" || r.contentType != "application/x-www-form-urlencoded" {
-				t.Errorf("request %s %s %s", r.method, r.path, r.contentType)
-			}
-			if want := "Basic " + base64.StdEncoding.EncodeToString([]byte("AC0123:tok3n")); r.auth != want {
-				t.Errorf("Authorization %q, want %q", r.auth, want)
-			}
-			form, err := url.ParseQuery(string(r.body))
-			if err != nil {
-				t.Fatal(err)
-			}
+			form := twilioForm(t, r, "Calls.json")
 			if form.Get("To") != c.To || form.Get("From") != tt.from || form.Has("Body") || form.Has("MessagingServiceSid") {
 				t.Errorf("form %v", form)
 			}
