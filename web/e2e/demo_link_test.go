@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -49,23 +46,12 @@ func TestDemoVerifiesThroughTheLinkWithoutWebOTP(t *testing.T) {
 // verification id, read from its subject or body (any channel).
 func outboxCode(t *testing.T, h *harness, id string) string {
 	t.Helper()
-	res, err := http.Get(h.verifier + "/dev/outbox")
-	if err != nil {
-		t.Fatalf("GET /dev/outbox: %v", err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	var list []struct {
-		ID      string `json:"verification_id"`
-		Subject string `json:"subject"`
-		Body    string `json:"body"`
-	}
-	if err := json.Unmarshal(raw, &list); err != nil {
-		t.Fatalf("GET /dev/outbox: %v in %s", err, raw)
-	}
+	list, raw := devOutbox(t, h)
 	for _, m := range list {
-		if m.ID == id {
-			if c := regexp.MustCompile(`[0-9]{4,10}`).FindString(m.Subject + " " + m.Body); c != "" {
+		if m["verification_id"] == id {
+			subject, _ := m["subject"].(string)
+			body, _ := m["body"].(string)
+			if c := regexp.MustCompile(`[0-9]{4,10}`).FindString(subject + " " + body); c != "" {
 				return c
 			}
 		}

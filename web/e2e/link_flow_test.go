@@ -15,9 +15,8 @@ import (
 // linkRE finds a verification link in a dev outbox message.
 var linkRE = regexp.MustCompile(`https?://[^\s"'<>\\]+#otp=[0-9]+`)
 
-// outboxLink returns the verification link the dev outbox holds for the
-// verification id (any channel: the message's every field is searched).
-func outboxLink(t *testing.T, h *harness, id string) string {
+// devOutbox returns the messages of the dev outbox, and its JSON.
+func devOutbox(t *testing.T, h *harness) ([]map[string]any, []byte) {
 	t.Helper()
 	res, err := http.Get(h.verifier + "/dev/outbox")
 	if err != nil {
@@ -29,6 +28,14 @@ func outboxLink(t *testing.T, h *harness, id string) string {
 	if err := json.Unmarshal(raw, &list); err != nil {
 		t.Fatalf("GET /dev/outbox: %v in %s", err, raw)
 	}
+	return list, raw
+}
+
+// outboxLink returns the verification link the dev outbox holds for the
+// verification id (any channel: the message's every field is searched).
+func outboxLink(t *testing.T, h *harness, id string) string {
+	t.Helper()
+	list, raw := devOutbox(t, h)
 	for _, m := range list {
 		if m["verification_id"] != id {
 			continue
