@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 go=${GO:-go}
 mkdir -p build/out
 for tool in wrk redis-server taskset; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is required (make deps)" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "bench: $tool is required (make bench installs it)" >&2; exit 1; }
 done
 test -f build/out/sizes.json || { echo "bench: build/out/sizes.json missing: run make build (build/client.sh) first" >&2; exit 1; }
 $go build -trimpath -o build/out/webotpbench ./build/bench/cmd/webotpbench
