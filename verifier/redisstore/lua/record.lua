@@ -75,3 +75,19 @@ end
 local function key_allowed(kids, kid)
   return kids == '' or string.find(kids, '\0' .. kid .. '\0', 1, true) ~= nil
 end
+
+-- pending_record(key, app, now, kids) reads the record at key for a
+-- change that needs it pending (a check attempt, a resend). It returns
+-- the record and its phone key, or nil and the reply that ends the script:
+-- nf (no record, or another app's), np and the status, key and the key id
+-- the caller lacks (key_allowed).
+local function pending_record(key, app, now, kids)
+  local v = redis.call('GET', key)
+  if not v then return nil, {'nf'} end
+  local a, ph, max_attempts, kid = first_fixed(v)
+  if a ~= app then return nil, {'nf'} end
+  local status = status_at(v, now, max_attempts)
+  if status ~= 'pending' then return nil, {'np', status} end
+  if not key_allowed(kids, kid) then return nil, {'key', kid} end
+  return v, ph
+end

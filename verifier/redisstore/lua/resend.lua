@@ -16,13 +16,8 @@
 -- key, sends, early, rl (scripts.go).
 
 local now, n = tonumber(ARGV[1]), tonumber(ARGV[5])
-local v = redis.call('GET', KEYS[1])
-if not v then return {'nf'} end
-local app, ph, max_attempts, kid = first_fixed(v)
-if app ~= ARGV[3] then return {'nf'} end
-local status = status_at(v, now, max_attempts)
-if status ~= 'pending' then return {'np', status} end
-if not key_allowed(ARGV[4], kid) then return {'key', kid} end
+local v, ph = pending_record(KEYS[1], ARGV[3], now, ARGV[4])
+if not v then return ph end -- ph is then the reply that ends the script
 local sends = header(v, SENDS_FROM, SENDS_TO)
 local expires = header(v, EXPIRES_FROM, EXPIRES_TO)
 local resend_after = header(v, RESEND_FROM, RESEND_TO)

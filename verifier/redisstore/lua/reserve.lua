@@ -13,13 +13,8 @@
 -- key, rl (scripts.go).
 
 local now, n = tonumber(ARGV[1]), tonumber(ARGV[4])
-local v = redis.call('GET', KEYS[1])
-if not v then return {'nf'} end
-local app, ph, max_attempts, kid = first_fixed(v)
-if app ~= ARGV[2] then return {'nf'} end
-local status = status_at(v, now, max_attempts)
-if status ~= 'pending' then return {'np', status} end
-if not key_allowed(ARGV[3], kid) then return {'key', kid} end
+local v, ph = pending_record(KEYS[1], ARGV[2], now, ARGV[3])
+if not v then return ph end -- ph is then the reply that ends the script
 local refused = count_limits(now, n, 5, 2, ph)
 if refused then return refused end
 local attempts = count(header(v, ATTEMPTS_FROM, ATTEMPTS_TO) + 1)
