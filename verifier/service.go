@@ -489,15 +489,9 @@ type delivery struct {
 // channel: the SMS formatted by otpmsg, the call, or the email, each with
 // the verification link when app has a LinkURL.
 func (s *Service) delivery(app *App, key *serviceKey, v *Verification, host, embeddedHost string, lim Limits) (delivery, error) {
-	c, err := key.codes.Derive(codeInput(v), uint64(v.Sends), lim.CodeLength)
+	c, link, err := codeAndLink(app, key, v, lim)
 	if err != nil {
 		return delivery{}, err
-	}
-	var link string
-	if app.LinkURL != "" {
-		if link, err = otpmsg.Link(app.LinkURL, c); err != nil {
-			return delivery{}, fmt.Errorf("link of app %s: %w", app.ID, err)
-		}
 	}
 	switch v.Channel {
 	case ChannelVoice:
@@ -727,13 +721,24 @@ func (s *Service) Link(ctx context.Context, app *App, id string) (string, error)
 	if key == nil {
 		return "", s.keyUnavailable("link", id, v.KeyID)
 	}
-	c, err := key.codes.Derive(codeInput(v), uint64(v.Sends), app.Limits.Normalize().CodeLength)
+	_, link, err := codeAndLink(app, key, v, app.Limits.Normalize())
 	if err != nil {
 		return "", s.internal("link", id, err)
 	}
-	link, err := otpmsg.Link(app.LinkURL, c)
-	if err != nil {
-		return "", s.internal("link", id, fmt.Errorf("link of app %s: %w", app.ID, err))
-	}
 	return link, nil
+}
+
+// codeAndLink derives v's current code and, when app has a LinkURL, the
+// verification link carrying it ("" without one).
+func codeAndLink(app *App, key *serviceKey, v *Verification, lim Limits) (c, link string, err error) {
+	c, err = key.codes.Derive(codeInput(v), uint64(v.Sends), lim.CodeLength)
+	if err != nil {
+		return "", "", err
+	}
+	if app.LinkURL != "" {
+		if link, err = otpmsg.Link(app.LinkURL, c); err != nil {
+			return "", "", fmt.Errorf("link of app %s: %w", app.ID, err)
+		}
+	}
+	return c, link, nil
 }
